@@ -1,4 +1,9 @@
 using TorchSharp;
 Console.WriteLine(Steer.Runtime.TorchRuntime.EnsureLoaded());
-var a = torch.ones(1, 1600); var b = torch.ones(1600, 6400);
-Console.WriteLine(torch.matmul(a, b).sum().item<float>());
+var t = torch.zeros(2, 3);
+var span = t.bytes;
+span[0] = 0; span[1]=0; span[2]=0x80; span[3]=0x3f;
+Console.WriteLine(t[0,0].item<float>());
+Console.WriteLine(torch.get_num_threads());
+var s = t.narrow(0,1,1);
+var sp = s.bytes; Console.WriteLine(sp.Length);
