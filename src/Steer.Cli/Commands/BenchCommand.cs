@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Steer.Cli.Commands.Shared;
+using Steer.Diagnostics;
+using Steer.Models;
+
+namespace Steer.Cli.Commands;
+
+/// <summary><c>steer bench --shape gpt2|gpt2-medium|gpt2-large|gpt2-xl [--dtype] [--json]</c></summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var shape = new Option<string>("--shape") { Description = "Model shape: tiny, gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2.", DefaultValueFactory = _ => "gpt2" };
+        var dtype = new Option<string>("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
+        var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var command = new Command("bench", "Measure load time, prompt-pass and decode speed, and peak memory on generated weights.")
+        {
+            shape, dtype, device, json,
+        };
+        command.SetAction(parse =>
+        {
+            var asJson = parse.GetValue(json);
+            var result = Benchmark.Run(parse.GetValue(shape)!, new ModelOptions { DType = parse.GetValue(dtype)!, Device = parse.GetValue(device)! },
+                asJson ? null : line => context.Output.WriteLine(line));
+            if (asJson)
+                Json.Write(context.Output, new
+                {
+                    shape = result.Shape,
+                    dtype = result.DType,
+                    load_s = result.LoadSeconds,
+                    prompt_tokens_per_s = result.PromptTokensPerSecond,
+                    decode_tokens_per_s = result.DecodeTokensPerSecond,
+                    peak_rss_bytes = result.PeakRssBytes,
+                    parameters = result.Parameters,
+                    threads = result.Threads,
+                });
+            else
+                context.Output.WriteLine($"peak memory {result.PeakRssBytes / 1048576.0:F0} MiB, {result.Threads} threads");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,46 @@
+using System.CommandLine;
+using Steer.Tokenization;
+
+namespace Steer.Cli.Commands.Shared;
+
+/// <summary>A text (--prompt or --text) or literal token ids (--ids), and --no-bos.</summary>
+internal sealed class InputArguments(string textOption, string textDescription)
+{
+    private readonly Option<string?> _text = new(textOption) { Description = textDescription };
+    private readonly Option<string?> _ids = new("--ids")
+    {
+        Description = "Comma-separated token ids, used literally (no BOS is added).",
+    };
+    private readonly Option<bool> _noBos = new("--no-bos")
+    {
+        Description = "Do not prepend <|endoftext|> (50256) to the text.",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Add(_text);
+        command.Add(_ids);
+        command.Add(_noBos);
+        command.Validators.Add(result =>
+        {
+            var hasText = result.GetValue(_text) is not null;
+            var hasIds = result.GetValue(_ids) is not null;
+            if (hasText == hasIds) result.AddError($"give exactly one of {textOption} or --ids");
+        });
+    }
+
+    public string? Text(ParseResult parse) => parse.GetValue(_text);
+
+    public bool PrependBos(ParseResult parse) => !parse.GetValue(_noBos);
+
+    public IReadOnlyList<int> Ids(ParseResult parse, Gpt2Tokenizer tokenizer) =>
+        parse.GetValue(_ids) is { } ids ? ParseIds(ids) : tokenizer.Encode(parse.GetValue(_text)!, PrependBos(parse));
+
+    public static int[] ParseIds(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new SteerException(ErrorKind.InvalidArgument, "--ids is empty");
+        return parts.Select(p => int.TryParse(p, out var id) && id >= 0 ? id
+            : throw new SteerException(ErrorKind.InvalidArgument, $"--ids: '{p}' is not a token id (a non-negative integer)")).ToArray();
+    }
+}

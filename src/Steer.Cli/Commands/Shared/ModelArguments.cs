@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Steer.IO;
+using Steer.Models;
+using Steer.Tokenization;
+
+namespace Steer.Cli.Commands.Shared;
+
+/// <summary>--model, --dtype, --device and --revision, shared by every command that loads a model.</summary>
+internal sealed class ModelArguments
+{
+    public const string DefaultModel = "gpt2";
+
+    private readonly Option<string?> _model = new("--model", "-m")
+    {
+        Description = "A local directory (config.json + model.safetensors) or a Hugging Face id. Default: $STEER_MODEL, else gpt2.",
+    };
+    private readonly Option<string> _dtype = new("--dtype")
+    {
+        Description = "Compute dtype: float32, bfloat16 or float16.",
+        DefaultValueFactory = _ => System.Environment.GetEnvironmentVariable("STEER_DTYPE") ?? "float32",
+    };
+    private readonly Option<string> _device = new("--device")
+    {
+        Description = "cpu or cuda[:N]. Default: $STEER_DEVICE, else cpu.",
+        DefaultValueFactory = _ => System.Environment.GetEnvironmentVariable("STEER_DEVICE") ?? "cpu",
+    };
+    private readonly Option<string> _revision = new("--revision")
+    {
+        Description = "Hub revision (branch, tag or commit) of a model id.",
+        DefaultValueFactory = _ => "main",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Add(_model);
+        command.Add(_dtype);
+        command.Add(_device);
+        command.Add(_revision);
+    }
+
+    public string ModelName(ParseResult parse) =>
+        parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL") ?? DefaultModel;
+
+    public ModelOptions Options(ParseResult parse) => new()
+    {
+        DType = parse.GetValue(_dtype)!,
+        Device = parse.GetValue(_device)!,
+        Revision = parse.GetValue(_revision)!,
+    };
+
+    public LanguageModel Load(ParseResult parse) => LanguageModel.Load(ModelName(parse), Options(parse));
+
+    /// <summary>The tokenizer of --model when given (without loading weights), else the built-in GPT-2 one.</summary>
+    public Gpt2Tokenizer Tokenizer(ParseResult parse)
+    {
+        var name = parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL");
+        return name is null ? Gpt2Tokenizer.Default : Gpt2Tokenizer.FromDirectory(ModelLocator.Resolve(name, parse.GetValue(_revision)!).Directory);
+    }
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Steer.Generation;
+
+namespace Steer.Cli.Commands.Shared;
+
+/// <summary>-n, --max-new-tokens, --seed and the sampler's flags.</summary>
+internal sealed class SamplingArguments(SamplingOptions defaults, int defaultCount = 1, int defaultMaxNewTokens = 50)
+{
+    private readonly Option<int> _count = new("-n") { Description = "Completions to sample (batched together).", DefaultValueFactory = _ => defaultCount };
+    private readonly Option<int> _maxNewTokens = new("--max-new-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => defaultMaxNewTokens };
+    private readonly Option<double> _temperature = new("--temperature") { Description = "0 is greedy.", DefaultValueFactory = _ => defaults.Temperature };
+    private readonly Option<double?> _topP = new("--top-p") { Description = "Nucleus sampling threshold in (0, 1].", DefaultValueFactory = _ => defaults.TopP };
+    private readonly Option<int?> _topK = new("--top-k") { Description = "Keep the k most likely tokens (wins over --top-p).", DefaultValueFactory = _ => defaults.TopK };
+    private readonly Option<double> _frequencyPenalty = new("--freq-penalty") { Description = "Subtracted per earlier occurrence (prompt and BOS count).", DefaultValueFactory = _ => defaults.FrequencyPenalty };
+    private readonly Option<double> _presencePenalty = new("--presence-penalty") { Description = "Subtracted once from every token already present.", DefaultValueFactory = _ => defaults.PresencePenalty };
+    private readonly Option<long?> _seed = new("--seed") { Description = "Makes a run repeat exactly." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _count, _maxNewTokens, _temperature, _topP, _topK, _frequencyPenalty, _presencePenalty, _seed })
+            command.Add(option);
+    }
+
+    public GenerationOptions Options(ParseResult parse) => new GenerationOptions
+    {
+        Count = parse.GetValue(_count),
+        MaxNewTokens = parse.GetValue(_maxNewTokens),
+        Seed = parse.GetValue(_seed),
+        Sampling = new SamplingOptions
+        {
+            Temperature = parse.GetValue(_temperature),
+            TopP = parse.GetValue(_topP),
+            TopK = parse.GetValue(_topK),
+            FrequencyPenalty = parse.GetValue(_frequencyPenalty),
+            PresencePenalty = parse.GetValue(_presencePenalty),
+        },
+    }.Validate();
+}

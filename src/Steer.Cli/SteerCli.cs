@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Steer.Cli.Commands;
+
+namespace Steer.Cli;
+
+/// <summary>Builds the <c>steer</c> command tree and turns every failure into a message and an exit code.</summary>
+public static class SteerCli
+{
+    public static int Run(string[] args, CliContext context)
+    {
+        var root = new RootCommand("Steer: steer GPT-2 language models by adding vectors to their residual stream.")
+        {
+            TokenizeCommand.Create(context),
+            GenerateCommand.Create(context),
+            ScoreCommand.Create(context),
+            InspectCommand.Create(context),
+            BenchCommand.Create(context),
+            DebugCommand.Create(context),
+        };
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) context.Error.WriteLine($"steer: {error.Message}");
+            context.Error.WriteLine("Run 'steer --help' or 'steer <command> --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = context.Output,
+                Error = context.Error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (SteerException e)
+        {
+            context.Error.WriteLine($"steer: error: {e.Message}");
+            return ExitCodes.For(e.Kind);
+        }
+        catch (Exception e)
+        {
+            context.Error.WriteLine($"steer: internal error: {e.GetType().Name}: {e.Message}");
+            context.Error.WriteLine(System.Environment.GetEnvironmentVariable("STEER_DEBUG") == "1"
+                ? e.ToString()
+                : "This is a bug in Steer; set STEER_DEBUG=1 to print the stack trace and please report it.");
+            return ExitCodes.Internal;
+        }
+    }
+}

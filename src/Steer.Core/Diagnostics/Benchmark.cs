@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Steer.Models;
+using Steer.Models.Gpt2;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Steer.Diagnostics;
+
+/// <summary>What <c>steer bench</c> measured.</summary>
+/// <param name="DecodeTokensPerSecond">By batch size; counts the tokens of every sequence in the batch.</param>
+public sealed record BenchResult(string Shape, string DType, double LoadSeconds,
+    IReadOnlyDictionary<string, double> PromptTokensPerSecond, IReadOnlyDictionary<string, double> DecodeTokensPerSecond,
+    long PeakRssBytes, long Parameters, int Threads);
+
+/// <summary>
+/// Measures a model shape with generated weights (speed does not depend on their values): build time,
+/// prompt-pass throughput and KV-cached decoding throughput, the way generation runs them.
+/// </summary>
+public static class Benchmark
+{
+    public static readonly int[] PromptLengths = [16, 64, 256];
+    public static readonly int[] DecodeBatches = [1, 4];
+    public const int DecodeTokens = 128;
+
+    public static BenchResult Run(string shapeName, ModelOptions options, Action<string>? log = null)
+    {
+        if (!Gpt2Config.Shapes.TryGetValue(shapeName, out var shape))
+            throw new SteerException(ErrorKind.InvalidArgument,
+                $"unknown shape '{shapeName}'; use one of {string.Join(", ", Gpt2Config.Shapes.Keys)}");
+        var clock = Stopwatch.StartNew();
+        using var model = LanguageModel.FromFormula(shape, seed: 1, options);
+        var loadSeconds = clock.Elapsed.TotalSeconds;
+        log?.Invoke($"built {shapeName} ({model.ParameterCount:N0} parameters, {model.DType}) in {loadSeconds:F2} s");
+
+        var prompt = new Dictionary<string, double>();
+        foreach (var length in PromptLengths.Where(l => l + 1 <= shape.ContextLength))
+        {
+            prompt[length.ToString()] = length / MedianSeconds(() => PromptPass(model, 1, length));
+            log?.Invoke($"prompt pass, {length} tokens: {prompt[length.ToString()]:F1} tokens/s");
+        }
+        var decode = new Dictionary<string, double>();
+        foreach (var batch in DecodeBatches)
+        {
+            decode[batch.ToString()] = batch * DecodeTokens / Decode(model, batch);
+            log?.Invoke($"decode, batch {batch}: {decode[batch.ToString()]:F1} tokens/s");
+        }
+        return new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads());
+    }
+
+    private static double MedianSeconds(Action action)
+    {
+        action(); // warm-up: first-call allocations and kernel selection
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (times.Count < 3 || (times.Count < 20 && total.Elapsed.TotalSeconds < 3))
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static int[] Tokens(int length, int offset) => Enumerable.Range(0, length).Select(i => (i * 7919 + offset * 104729) % 50000).ToArray();
+
+    private static void PromptPass(LanguageModel model, int batch, int length)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var cache = model.Transformer.CreateCache(batch, length + 1);
+        var rows = Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Tokens(length, b)).ToList();
+        model.Transformer.Forward(model.Input(rows, cache, lastOnly: true)).argmax(-1).cpu();
+    }
+
+    /// <returns>seconds for <see cref="DecodeTokens"/> cached steps after a 16-token prompt</returns>
+    private static double Decode(LanguageModel model, int batch)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        const int promptLength = 16;
+        using var cache = model.Transformer.CreateCache(batch, promptLength + DecodeTokens + 1);
+        var rows = Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Tokens(promptLength, b)).ToList();
+        var input = model.Input(rows, cache, lastOnly: true);
+        var next = model.Transformer.Forward(input).argmax(-1).cpu();                    // [batch, 1]
+        var clock = Stopwatch.StartNew();
+        for (var step = 0; step < DecodeTokens; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            // The host sync a sampler needs each step is part of the cost being measured.
+            var ids = next.data<long>().ToArray();
+            var nextIds = tensor(ids, [batch, 1], ScalarType.Int64, model.Transformer.Device);
+            next = model.Transformer.Forward(input with { Ids = nextIds }).argmax(-1).cpu().MoveToOuterDisposeScope();
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The process's peak resident set (VmHWM), or 0 where /proc is not available.</summary>
+    public static long PeakRssBytes() => ProcStatusKilobytes("VmHWM:") * 1024;
+
+    public static long CurrentRssBytes() => ProcStatusKilobytes("VmRSS:") * 1024;
+
+    private static long ProcStatusKilobytes(string field)
+    {
+        if (!File.Exists("/proc/self/status")) return 0;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0]);
+    }
+}

@@ -1,0 +1,88 @@
+using Steer.Hooks;
+using Steer.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Steer;
+
+public sealed partial class LanguageModel
+{
+    /// <summary>Logits of one sequence, float32 <c>[pos, vocab]</c>. Hooks given here are removed after the call.</summary>
+    public Tensor Logits(IReadOnlyList<int> ids, IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var attached = Hooks.AddRange(hooks ?? []);
+        var logits = _transformer.Forward(Input([ids]));
+        return logits.squeeze(0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Logits of several sequences of any lengths in one batch, float32 <c>[batch, pos, vocab]</c>. Shorter rows are
+    /// left-padded: row b's real tokens end at the last position; <paramref name="padLengths"/> says where they start.
+    /// </summary>
+    public Tensor Logits(IReadOnlyList<IReadOnlyList<int>> batch, out int[] padLengths, IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var attached = Hooks.AddRange(hooks ?? []);
+        var input = Input(batch);
+        padLengths = input.PadLengths;
+        return _transformer.Forward(input).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs one sequence and records the activations at <paramref name="names"/> (all hook points when null).
+    /// Cached activations are <c>[1, pos, ...]</c>; dispose the cache to free them.
+    /// </summary>
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(IReadOnlyList<int> ids, IEnumerable<string>? names = null,
+        IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    {
+        var cache = new ActivationCache();
+        var recorders = (names ?? HookPoints).Distinct()
+            .Select(name => (name, (HookFunction)((activation, _) =>
+            {
+                cache.Record(name, activation);
+                return null;
+            })))
+            .ToList();
+        try
+        {
+            // Recorders go after the caller's hooks at each point, so the cache shows what the model really used.
+            var logits = Logits(ids, (hooks ?? []).Concat(recorders).ToList());
+            return (logits, cache);
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
+    }
+
+    internal ForwardInput Input(IReadOnlyList<IReadOnlyList<int>> batch, KvCache? cache = null, bool lastOnly = false)
+    {
+        if (batch.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "no sequences given");
+        var length = batch.Max(row => row.Count);
+        var context = Shape.ContextLength - (cache?.Length ?? 0);
+        for (var b = 0; b < batch.Count; b++)
+        {
+            if (batch[b].Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "a sequence has no tokens");
+            if (batch[b].Count > context)
+                throw new SteerException(ErrorKind.InvalidArgument,
+                    $"the input has {batch[b].Count} tokens but the model's context is {Shape.ContextLength} tokens");
+            foreach (var id in batch[b])
+                if (id < 0 || id >= Shape.VocabSize)
+                    throw new SteerException(ErrorKind.InvalidArgument, $"token id {id} is outside the vocabulary [0, {Shape.VocabSize})");
+        }
+        var flat = new long[batch.Count * length];
+        var pads = new int[batch.Count];
+        for (var b = 0; b < batch.Count; b++)
+        {
+            pads[b] = length - batch[b].Count;
+            for (var t = 0; t < length; t++)
+                flat[b * length + t] = t < pads[b] ? Tokenization.Gpt2Tokenizer.EndOfText : batch[b][t - pads[b]];
+        }
+        var ids = tensor(flat, [batch.Count, length], ScalarType.Int64, _transformer.Device);
+        return new ForwardInput(ids, pads, cache, lastOnly);
+    }
+}

@@ -1,0 +1,123 @@
+using Steer.Hooks;
+using Steer.IO;
+using Steer.Models;
+using Steer.Models.Gpt2;
+using Steer.Runtime;
+using Steer.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Steer;
+
+/// <summary>
+/// A loaded language model and its tokenizer. Every public call owns one dispose scope and runs without
+/// gradients; tensors it returns belong to the caller.
+/// </summary>
+public sealed partial class LanguageModel : IDisposable
+{
+    private readonly ITransformer _transformer;
+
+    private LanguageModel(ITransformer transformer, Gpt2Tokenizer tokenizer, string name)
+    {
+        _transformer = transformer;
+        Tokenizer = tokenizer;
+        Name = name;
+    }
+
+    /// <summary>A Hugging Face id or the local directory the model came from.</summary>
+    public string Name { get; }
+
+    public ModelShape Shape => _transformer.Shape;
+
+    public Gpt2Tokenizer Tokenizer { get; }
+
+    /// <summary>Hooks that stay attached until their handles are disposed (per-call hooks are passed to each call).</summary>
+    public HookRegistry Hooks => _transformer.Hooks;
+
+    /// <summary>Every hook point, in forward order.</summary>
+    public IReadOnlyList<string> HookPoints => _transformer.Hooks.Names;
+
+    public string DType => _transformer.DType switch
+    {
+        ScalarType.BFloat16 => "bfloat16",
+        ScalarType.Float16 => "float16",
+        _ => "float32",
+    };
+
+    public string Device => _transformer.Device.ToString();
+
+    public long ParameterCount => _transformer.Weights().Sum(w => w.Tensor.numel());
+
+    /// <summary>Parameter names (as in the checkpoint) and shapes.</summary>
+    public IEnumerable<(string Name, long[] Shape)> Parameters => _transformer.Weights().Select(w => (w.Name, w.Tensor.shape));
+
+    internal ITransformer Transformer => _transformer;
+
+    /// <summary>
+    /// Loads a model from a local directory (config.json + model.safetensors, or sharded safetensors with an
+    /// index) or a Hugging Face id found in the local cache.
+    /// </summary>
+    public static LanguageModel Load(string model, ModelOptions? options = null)
+    {
+        options ??= new ModelOptions();
+        TorchRuntime.EnsureLoaded();
+        var files = ModelLocator.Resolve(model, options.Revision);
+        using var source = new SafetensorsWeightSource(files.WeightFiles);
+        return Create(files.ConfigPath, source, Gpt2Tokenizer.FromDirectory(files.Directory), files.DisplayName, options);
+    }
+
+    /// <summary>A model whose weights come from the portable formula (see <see cref="FormulaWeights"/>), built in memory.</summary>
+    public static LanguageModel FromFormula(Gpt2Config config, ulong seed, ModelOptions? options = null) =>
+        FromFormula(config, seed, options, storedAs: null);
+
+    internal static LanguageModel FromFormula(Gpt2Config config, ulong seed, ModelOptions? options, ScalarType? storedAs)
+    {
+        TorchRuntime.EnsureLoaded();
+        var configPath = Path.Combine(Path.GetTempPath(), $"steer-config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(configPath, config.Validate().ToJson());
+        try
+        {
+            using var source = new FormulaWeightSource(seed, config, storedAs);
+            return Create(configPath, source, Gpt2Tokenizer.Default, $"formula(seed={seed})", options ?? new ModelOptions());
+        }
+        finally
+        {
+            File.Delete(configPath);
+        }
+    }
+
+    private static LanguageModel Create(string configPath, IWeightSource source, Gpt2Tokenizer tokenizer, string name, ModelOptions options)
+    {
+        var dtype = options.ScalarType;
+        var device = options.TorchDevice;
+        CheckDTypeSupported(dtype, device);
+        var transformer = ModelRegistry.For(configPath).Create(configPath, dtype, device);
+        try
+        {
+            using (no_grad()) WeightLoader.Load(transformer, source, name);
+            return new LanguageModel(transformer, tokenizer, name);
+        }
+        catch
+        {
+            transformer.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckDTypeSupported(ScalarType dtype, Device device)
+    {
+        if (dtype == ScalarType.Float32) return;
+        try
+        {
+            using var scope = NewDisposeScope();
+            var x = ones([2, 4], dtype, device);
+            nn.functional.layer_norm(x.matmul(ones([4, 4], dtype, device)), [4]).sum().item<float>();
+        }
+        catch (Exception e) when (e is not SteerException)
+        {
+            throw new SteerException(ErrorKind.Environment, $"dtype {dtype} is not supported on {device}: {e.Message.Split('\n')[0]}");
+        }
+    }
+
+    public void Dispose() => _transformer.Dispose();
+}

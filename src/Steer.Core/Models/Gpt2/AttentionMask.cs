@@ -1,0 +1,30 @@
+using static TorchSharp.torch;
+
+namespace Steer.Models.Gpt2;
+
+/// <summary>
+/// Which keys each query may attend to. Unpadded prompt passes use the fused causal path; an unpadded
+/// one-position decoding step needs no mask; everything else gets an explicit boolean mask.
+/// </summary>
+/// <param name="Mask">[batch, 1, pos, past+pos], true where attention is allowed; or null.</param>
+/// <param name="IsCausal">Let the kernel apply the causal mask itself.</param>
+internal sealed record AttentionMask(Tensor? Mask, bool IsCausal)
+{
+    public static AttentionMask Build(long positions, long past, int[] padLengths, Device device)
+    {
+        var padded = padLengths.Any(p => p > 0);
+        if (!padded && past == 0) return new AttentionMask(null, positions > 1);
+        if (!padded && positions == 1) return new AttentionMask(null, false);
+
+        var total = past + positions;
+        var queryPos = arange(past, total, dtype: ScalarType.Int64, device: device).view(1, positions, 1); // [1, pos, 1]
+        var keyPos = arange(0, total, dtype: ScalarType.Int64, device: device).view(1, 1, total);          // [1, 1, past+pos]
+        var pads = tensor(padLengths.Select(p => (long)p).ToArray(), device: device).view(-1, 1, 1);       // [batch, 1, 1]
+        var causal = keyPos <= queryPos;
+        var realKey = keyPos >= pads;
+        // A padding query has no real key to attend to; letting it see itself avoids NaNs in rows nobody reads.
+        var self = keyPos == queryPos;
+        var mask = (causal & realKey) | self;                                                            // [batch, pos, past+pos]
+        return new AttentionMask(mask.unsqueeze(1), false);
+    }
+}

@@ -1,0 +1,87 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using Steer.Hooks;
+using static TorchSharp.torch;
+
+namespace Steer.Models.Gpt2;
+
+/// <summary>
+/// GPT-2 as Hugging Face's <c>GPT2LMHeadModel</c> computes it: learned positions, pre-LN blocks, a final
+/// LayerNorm and an unembedding tied to <c>wte</c>. Parameter names are the checkpoint's (without the
+/// <c>transformer.</c> prefix); parameters are allocated uninitialised and filled by the loader.
+/// </summary>
+internal sealed class Gpt2Transformer : nn.Module, ITransformer
+{
+    [ComponentName(Name = "wte")] private readonly Embedding _wte;
+    [ComponentName(Name = "wpe")] private readonly Embedding _wpe;
+    [ComponentName(Name = "h")] private readonly ModuleList<Gpt2Block> _blocks;
+    [ComponentName(Name = "ln_f")] private readonly LayerNorm _lnF;
+    private readonly int _lnFinalHook;
+
+    public Gpt2Transformer(Gpt2Config config, ScalarType dtype, Device device) : base("gpt2")
+    {
+        Config = config;
+        DType = dtype;
+        Device = device;
+        Hooks = new HookRegistry(HookNames.All(config.Layers));
+        _wte = new Embedding("wte", config.VocabSize, config.ModelDim, dtype, device);
+        _wpe = new Embedding("wpe", config.ContextLength, config.ModelDim, dtype, device);
+        _blocks = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.Layers)
+            .Select(layer => new Gpt2Block(layer, config, 2 + layer * HookNames.BlockSuffixes.Length, dtype, device))
+            .ToArray());
+        _lnF = new LayerNorm("ln_f", config.ModelDim, config.LayerNormEpsilon, dtype, device);
+        _lnFinalHook = Hooks.Names.Count - 1;
+        RegisterComponents();
+    }
+
+    public Gpt2Config Config { get; }
+    public ModelShape Shape => new(Config.Layers, Config.ModelDim, Config.Heads, Config.VocabSize, Config.ContextLength);
+    public ScalarType DType { get; }
+    public Device Device { get; }
+    public HookRegistry Hooks { get; }
+
+    public IEnumerable<(string Name, Tensor Tensor)> Weights() =>
+        named_parameters().Select(p => (p.name, (Tensor)p.parameter));
+
+    public KvCache CreateCache(long batch, long capacity) =>
+        new(Config.Layers, batch, Config.Heads, capacity, Config.HeadDim, DType, Device);
+
+    /// <returns>logits [batch, pos, vocab] (pos = 1 with LastPositionOnly), in float32</returns>
+    public Tensor Forward(ForwardInput input)
+    {
+        var ids = input.Ids;                                   // [batch, pos]
+        var positions = ids.shape[1];
+        var past = input.Cache?.Length ?? 0;
+        if (past + positions > Config.ContextLength)
+            throw new SteerException(ErrorKind.InvalidArgument,
+                $"the sequence has {past + positions} tokens but the model's context is {Config.ContextLength}");
+        var context = new HookContextFactory(past, input.PadLengths, isDecodingStep: past > 0 && positions == 1);
+
+        var embed = Hook(0, _wte.Lookup(ids), context);        // [batch, pos, d_model]
+        var posEmbed = Hook(1, PositionEmbeddings(positions, past, input.PadLengths), context);
+        var x = embed + posEmbed;
+        var mask = AttentionMask.Build(positions, past, input.PadLengths, Device);
+        foreach (var block in _blocks)
+            x = block.Forward(x, mask, input.Cache, Hooks, context);
+        input.Cache?.Advance(positions);
+
+        var normalized = Hook(_lnFinalHook, _lnF.Normalize(x), context);
+        if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
+        var logits = nn.functional.linear(_lnF.Affine(normalized), _wte.Weight); // [batch, pos, vocab]
+        return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
+    }
+
+    /// <returns>[1 or batch, pos, d_model]</returns>
+    private Tensor PositionEmbeddings(long positions, long past, int[] padLengths)
+    {
+        if (padLengths.All(p => p == 0))
+            return _wpe.Weight.narrow(0, past, positions).unsqueeze(0);
+        var steps = arange(past, past + positions, dtype: ScalarType.Int64, device: Device).unsqueeze(0); // [1, pos]
+        var pads = tensor(padLengths.Select(p => (long)p).ToArray(), device: Device).unsqueeze(1);        // [batch, 1]
+        return _wpe.Lookup((steps - pads).clamp_min(0));
+    }
+
+    private Tensor Hook(int index, Tensor x, HookContextFactory context) =>
+        Hooks.Has(index) ? Hooks.Run(index, x, context) : x;
+}

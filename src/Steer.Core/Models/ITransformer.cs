@@ -1,0 +1,24 @@
+using Steer.Hooks;
+using static TorchSharp.torch;
+
+namespace Steer.Models;
+
+/// <summary>The numbers about a model that code outside its architecture folder may rely on.</summary>
+public sealed record ModelShape(int Layers, int ModelDim, int Heads, int VocabSize, int ContextLength);
+
+/// <summary>What every architecture provides to the rest of Steer.</summary>
+internal interface ITransformer : IDisposable
+{
+    ModelShape Shape { get; }
+    ScalarType DType { get; }
+    Device Device { get; }
+    HookRegistry Hooks { get; }
+
+    /// <summary>Parameters by checkpoint name (no <c>transformer.</c> prefix), as allocated for loading.</summary>
+    IEnumerable<(string Name, Tensor Tensor)> Weights();
+
+    KvCache CreateCache(long batch, long capacity);
+
+    /// <returns>float32 logits [batch, pos, vocab]</returns>
+    Tensor Forward(ForwardInput input);
+}

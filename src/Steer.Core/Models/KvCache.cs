@@ -1,0 +1,53 @@
+using static TorchSharp.torch;
+
+namespace Steer.Models;
+
+/// <summary>
+/// Keys and values of past positions, preallocated for the whole generation so that a decoding step
+/// writes in place instead of growing tensors by concatenation.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor[] _keys;    // per layer [batch, heads, capacity, head_dim]
+    private readonly Tensor[] _values;  // per layer [batch, heads, capacity, head_dim]
+
+    internal KvCache(int layers, long batch, long heads, long capacity, long headDim, ScalarType dtype, Device device)
+    {
+        Capacity = capacity;
+        _keys = new Tensor[layers];
+        _values = new Tensor[layers];
+        for (var layer = 0; layer < layers; layer++)
+        {
+            _keys[layer] = empty([batch, heads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+            _values[layer] = empty([batch, heads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>Positions already stored.</summary>
+    public long Length { get; private set; }
+
+    public long Capacity { get; }
+
+    /// <summary>Stores this pass's keys and values and returns all keys and values so far.</summary>
+    /// <param name="layer">The block.</param>
+    /// <param name="key">[batch, heads, new_pos, head_dim]</param>
+    /// <param name="value">[batch, heads, new_pos, head_dim]</param>
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor key, Tensor value)
+    {
+        var added = key.shape[2];
+        if (Length + added > Capacity)
+            throw new SteerException(ErrorKind.InvalidArgument, $"the sequence would exceed the KV cache's {Capacity} positions");
+        _keys[layer].narrow(2, Length, added).copy_(key);
+        _values[layer].narrow(2, Length, added).copy_(value);
+        return (_keys[layer].narrow(2, 0, Length + added), _values[layer].narrow(2, 0, Length + added));
+    }
+
+    /// <summary>Called once per forward pass, after every layer appended.</summary>
+    internal void Advance(long positions) => Length += positions;
+
+    public void Dispose()
+    {
+        foreach (var t in _keys) t.Dispose();
+        foreach (var t in _values) t.Dispose();
+    }
+}

@@ -1,0 +1,41 @@
+using static TorchSharp.torch;
+
+namespace Steer.Models;
+
+/// <summary>How to load a model.</summary>
+public sealed record ModelOptions
+{
+    /// <summary>float32 (default), bfloat16 or float16.</summary>
+    public string DType { get; init; } = "float32";
+
+    /// <summary>cpu (default) or cuda[:N].</summary>
+    public string Device { get; init; } = "cpu";
+
+    public string Revision { get; init; } = "main";
+
+    internal ScalarType ScalarType => DType.ToLowerInvariant() switch
+    {
+        "float32" or "fp32" or "f32" => ScalarType.Float32,
+        "bfloat16" or "bf16" => ScalarType.BFloat16,
+        "float16" or "fp16" or "f16" or "half" => ScalarType.Float16,
+        _ => throw new SteerException(ErrorKind.InvalidArgument, $"unknown dtype '{DType}'; use float32, bfloat16 or float16"),
+    };
+
+    internal Device TorchDevice
+    {
+        get
+        {
+            var name = Device.ToLowerInvariant();
+            if (name == "cpu") return CPU;
+            if (name == "cuda" || name.StartsWith("cuda:", StringComparison.Ordinal))
+            {
+                if (!cuda.is_available())
+                    throw new SteerException(ErrorKind.Environment,
+                        $"--device {Device}: CUDA is not available. This build references TorchSharp-cpu; build against a CUDA " +
+                        "package of TorchSharp (e.g. TorchSharp-cuda-linux) on a machine with an NVIDIA GPU, or use --device cpu.");
+                return device(name);
+            }
+            throw new SteerException(ErrorKind.InvalidArgument, $"unknown device '{Device}'; use cpu or cuda[:N]");
+        }
+    }
+}
