@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Steer.Models.Gpt2;
-using static TorchSharp.torch;
+using Steer.Models;
 
 namespace Steer.Tests;
 
@@ -19,19 +19,24 @@ internal static class GoldenModels
 
     public static ulong SeedOf(JsonElement model) => model.GetProperty("seed").GetUInt64();
 
-    public static ScalarType FileDTypeOf(JsonElement model) => model.GetProperty("file_dtype").GetString() switch
-    {
-        "F32" => ScalarType.Float32,
-        "BF16" => ScalarType.BFloat16,
-        "F16" => ScalarType.Float16,
-        var other => throw new ArgumentException($"unknown file dtype {other}"),
-    };
-
-    public static LanguageModel Load(string goldenFile)
+    /// <summary>
+    /// Writes the golden model as a real Hugging Face directory (config.json + model.safetensors in the file dtype
+    /// the reference used) and loads it through the public path.
+    /// </summary>
+    public static LanguageModel Load(string goldenFile, ModelOptions? options = null)
     {
         using var doc = TestData.Json(goldenFile);
         var model = doc.RootElement.GetProperty("model");
-        return LanguageModel.FromFormula(ConfigOf(model), SeedOf(model), null, FileDTypeOf(model));
+        var directory = Path.Combine(Path.GetTempPath(), $"steer-golden-{Guid.NewGuid():N}");
+        try
+        {
+            FormulaModel.Write(directory, ConfigOf(model), SeedOf(model), model.GetProperty("file_dtype").GetString()!);
+            return LanguageModel.Load(directory, options);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }
 
