@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Steer.Cli.Commands.Shared;
+using Steer.Diagnostics;
+using Steer.Runtime;
 
 namespace Steer.Cli.Commands;
 
@@ -14,7 +16,14 @@ internal static class InspectCommand
         model.AddTo(command);
         command.SetAction(parse =>
         {
+            // Measured around the load so that users can check loading memory (weights are never held twice).
+            TorchRuntime.EnsureLoaded();
+            var rssBefore = Benchmark.CurrentRssBytes();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             using var lm = model.Load(parse);
+            var loadSeconds = clock.Elapsed.TotalSeconds;
+            var peakRss = Benchmark.PeakRssBytes();
+            var weightBytes = lm.Parameters.Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b)) * (lm.DType == "float32" ? 4 : 2);
             var s = lm.Shape;
             if (parse.GetValue(json))
             {
@@ -26,6 +35,10 @@ internal static class InspectCommand
                     dtype = lm.DType,
                     device = lm.Device,
                     tokenizer = lm.Tokenizer.Source,
+                    weight_bytes = weightBytes,
+                    load_s = loadSeconds,
+                    rss_before_load_bytes = rssBefore,
+                    peak_rss_bytes = peakRss,
                     hook_points = lm.HookPoints,
                 });
                 return ExitCodes.Ok;
@@ -40,6 +53,8 @@ internal static class InspectCommand
             context.Output.WriteLine($"dtype       {lm.DType}");
             context.Output.WriteLine($"device      {lm.Device}");
             context.Output.WriteLine($"tokenizer   {lm.Tokenizer.Source}");
+            context.Output.WriteLine($"loaded in   {loadSeconds:F2} s; weights {weightBytes / 1048576.0:F0} MiB; " +
+                $"peak RSS {(peakRss - rssBefore) / 1048576.0:F0} MiB above the {rssBefore / 1048576.0:F0} MiB before loading");
             context.Output.WriteLine($"hook points ({lm.HookPoints.Count}):");
             foreach (var name in lm.HookPoints) context.Output.WriteLine($"  {name}");
             return ExitCodes.Ok;
