@@ -111,6 +111,7 @@ public sealed partial class LanguageModel : IDisposable
         {
             using var scope = NewDisposeScope();
             var x = ones([2, 4], dtype, device);
+            // item<float> only reads float32 tensors, so the probe result is converted before it is read.
             nn.functional.layer_norm(x.matmul(ones([4, 4], dtype, device)), [4]).sum().to(ScalarType.Float32).item<float>();
         }
         catch (Exception e) when (e is not SteerException)

@@ -25,16 +25,23 @@ internal static class GenerateCommand
             var asJson = parse.GetValue(json);
             var stream = !asJson && options.Count == 1;
             Action<int, int>? onToken = null;
-            if (stream)
+            var decoder = lm.Tokenizer.CreateIncrementalDecoder();
+            var promptShown = false;
+            // The prompt is printed with the first token, once Generate has accepted it, so that an error
+            // (such as a prompt too long for the context) leaves stdout empty.
+            void ShowPrompt()
             {
-                var decoder = lm.Tokenizer.CreateIncrementalDecoder();
+                if (promptShown) return;
                 context.Output.Write(input.Text(parse) ?? lm.Tokenizer.Decode(promptIds));
+                promptShown = true;
+            }
+            if (stream)
                 onToken = (_, id) =>
                 {
+                    ShowPrompt();
                     context.Output.Write(decoder.Push(id));
                     context.Output.Flush();
                 };
-            }
             var result = lm.Generate([promptIds], options, onToken: onToken);
             if (asJson)
                 Json.Write(context.Output, new
@@ -44,7 +51,12 @@ internal static class GenerateCommand
                     seed = result.Seed,
                 });
             else if (stream)
-                context.Output.WriteLine();
+            {
+                ShowPrompt();
+                // The bytes of a character the completion did not finish are still held back: print them as
+                // U+FFFD, as the non-streamed and JSON text do.
+                context.Output.WriteLine(decoder.Flush());
+            }
             else
                 for (var i = 0; i < result.Completions.Count; i++)
                 {

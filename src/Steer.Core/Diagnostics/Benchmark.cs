@@ -41,7 +41,7 @@ public static class Benchmark
         var decode = new Dictionary<string, double>();
         foreach (var batch in DecodeBatches)
         {
-            decode[batch.ToString()] = batch * DecodeTokens / Decode(model, batch);
+            decode[batch.ToString()] = Decode(model, batch);
             log?.Invoke($"decode, batch {batch}: {decode[batch.ToString()]:F1} tokens/s");
         }
         return new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads());
@@ -73,18 +73,22 @@ public static class Benchmark
         model.Transformer.Forward(model.Input(rows, cache, lastOnly: true)).argmax(-1).cpu();
     }
 
-    /// <returns>seconds for <see cref="DecodeTokens"/> cached steps after a 16-token prompt</returns>
+    /// <returns>
+    /// tokens per second (all rows together) over <see cref="DecodeTokens"/> cached steps after a 16-token prompt,
+    /// or fewer steps when the context is shorter (e.g. 112 for tiny's 128)
+    /// </returns>
     private static double Decode(LanguageModel model, int batch)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         const int promptLength = 16;
-        using var cache = model.Transformer.CreateCache(batch, promptLength + DecodeTokens + 1);
+        var steps = Math.Min(DecodeTokens, model.Shape.ContextLength - promptLength);
+        using var cache = model.Transformer.CreateCache(batch, promptLength + steps + 1);
         var rows = Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Tokens(promptLength, b)).ToList();
         var input = model.Input(rows, cache, lastOnly: true);
         var next = model.Transformer.Forward(input).argmax(-1).cpu();                    // [batch, 1]
         var clock = Stopwatch.StartNew();
-        for (var step = 0; step < DecodeTokens; step++)
+        for (var step = 0; step < steps; step++)
         {
             using var stepScope = NewDisposeScope();
             // The host sync a sampler needs each step is part of the cost being measured.
@@ -92,7 +96,7 @@ public static class Benchmark
             var nextIds = tensor(ids, [batch, 1], ScalarType.Int64, model.Transformer.Device);
             next = model.Transformer.Forward(input with { Ids = nextIds }).argmax(-1).cpu().MoveToOuterDisposeScope();
         }
-        return clock.Elapsed.TotalSeconds;
+        return batch * steps / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>The process's peak resident set (VmHWM), or 0 where /proc is not available.</summary>

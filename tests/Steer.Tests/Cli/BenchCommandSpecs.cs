@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Steer.Diagnostics;
+using Steer.Models.Gpt2;
+
+namespace Steer.Tests.Cli;
+
+/// <summary>Speeds depend on the machine, so only the shape of the report and its non-speed values are checked.</summary>
+public sealed class BenchCommandSpecs
+{
+    /// <summary>One measured run shared by the JSON tests, since a run takes about a second.</summary>
+    private static readonly Lazy<CliResult> TinyJson = new(() => Cli.Run("bench", "--shape", "tiny", "--json"));
+
+    [Fact]
+    public void Bench_json_reports_the_documented_keys_for_the_tiny_shape()
+    {
+        // Act
+        var result = TinyJson.Value;
+
+        // Assert
+        result.ExitCode.ShouldBe(0, result.Error);
+        var json = result.Json();
+        json.EnumerateObject().Select(p => p.Name).ShouldBe(
+            ["shape", "dtype", "load_s", "prompt_tokens_per_s", "decode_tokens_per_s", "peak_rss_bytes", "parameters", "threads"]);
+        json.GetProperty("shape").GetString().ShouldBe("tiny");
+        json.GetProperty("dtype").GetString().ShouldBe("float32");
+        json.GetProperty("load_s").GetDouble().ShouldBeGreaterThan(0);
+        json.GetProperty("peak_rss_bytes").GetInt64().ShouldBeGreaterThan(0);
+        json.GetProperty("parameters").GetInt64().ShouldBe(Gpt2Layout.Shapes(Gpt2Config.Tiny).Values.Sum(s => s.Aggregate(1L, (a, b) => a * b)));
+        json.GetProperty("threads").GetInt32().ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public void Bench_skips_prompt_lengths_that_do_not_fit_the_context_and_measures_every_decode_batch()
+    {
+        // Arrange: tiny has a context of 128, and a prompt pass needs its length plus one position.
+        Gpt2Config.Tiny.ContextLength.ShouldBe(128);
+        Benchmark.PromptLengths.ShouldBe([16, 64, 256]);
+
+        // Act
+        var json = TinyJson.Value.Json();
+
+        // Assert
+        Keys(json.GetProperty("prompt_tokens_per_s")).ShouldBe(["16", "64"]);
+        Keys(json.GetProperty("decode_tokens_per_s")).ShouldBe(["1", "4"]);
+        json.GetProperty("prompt_tokens_per_s").EnumerateObject().ShouldAllBe(p => p.Value.GetDouble() > 0);
+        json.GetProperty("decode_tokens_per_s").EnumerateObject().ShouldAllBe(p => p.Value.GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Bench_without_json_logs_each_measurement_and_ends_with_the_peak_memory()
+    {
+        // Act
+        var result = Cli.Run("bench", "--shape", "tiny");
+
+        // Assert
+        result.ExitCode.ShouldBe(0, result.Error);
+        var lines = result.Output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        lines[0].ShouldStartWith("built tiny (");
+        lines.Count(l => l.StartsWith("prompt pass, ", StringComparison.Ordinal)).ShouldBe(2);
+        lines.Count(l => l.StartsWith("decode, batch ", StringComparison.Ordinal)).ShouldBe(2);
+        lines[^1].ShouldStartWith("peak memory ");
+    }
+
+    [Fact]
+    public void Bench_with_an_unknown_shape_is_a_usage_error()
+    {
+        // Act
+        var result = Cli.Run("bench", "--shape", "gpt5", "--json");
+
+        // Assert
+        result.ShouldFailWith(2, "unknown shape 'gpt5'");
+    }
+
+    private static string[] Keys(JsonElement element) => element.EnumerateObject().Select(p => p.Name).ToArray();
+}
