@@ -62,8 +62,19 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         var posEmbed = Hook(1, PositionEmbeddings(positions, past, input.PadLengths), context);
         var x = embed + posEmbed;
         var mask = AttentionMask.Build(positions, past, input.PadLengths, Device);
+        var ownsX = false;
         foreach (var block in _blocks)
-            x = block.Forward(x, mask, input.Cache, Hooks, context);
+        {
+            // Each block's temporaries die with its scope, so a pass holds one block's activations at a
+            // time instead of all of them (1.7 GB more for a 256-token gpt2-xl prompt otherwise).
+            using var blockScope = NewDisposeScope();
+            var output = block.Forward(x, mask, input.Cache, Hooks, context);
+            var madeHere = blockScope.Contains(output); // false when a hook handed back a tensor of its own
+            if (madeHere) blockScope.MoveToOuter(output);
+            if (ownsX && !ReferenceEquals(x, output)) x.Dispose();
+            x = output;
+            ownsX = madeHere;
+        }
         input.Cache?.Advance(positions);
 
         var normalized = Hook(_lnFinalHook, _lnF.Normalize(x), context);
