@@ -39,7 +39,8 @@ public sealed partial class LanguageModel
         for (var step = 0; step < options.MaxNewTokens; step++)
         {
             using var stepScope = NewDisposeScope();
-            var next = Sampler.Sample(logits, counts, options.Sampling, generator).cpu().data<long>().ToArray();
+            // Sampling runs on the CPU with a CPU generator, so a seed gives the same draws on any device.
+            var next = Sampler.Sample(logits.cpu(), counts, options.Sampling, generator).data<long>().ToArray();
             for (var b = 0; b < rows.Count; b++)
             {
                 if (finished[b]) next[b] = Gpt2Tokenizer.EndOfText;
@@ -52,7 +53,7 @@ public sealed partial class LanguageModel
             }
             if (finished.All(f => f) || step == options.MaxNewTokens - 1) break;
             var nextIds = tensor(next, [rows.Count, 1], ScalarType.Int64, _transformer.Device);
-            counts.scatter_add_(1, nextIds.to(counts.device), ones([rows.Count, 1], ScalarType.Float32, counts.device));
+            counts.scatter_add_(1, nextIds.cpu(), ones([rows.Count, 1], ScalarType.Float32));
             var stepLogits = _transformer.Forward(input with { Ids = nextIds }).squeeze(1).MoveToOuterDisposeScope();
             logits.Dispose();
             logits = stepLogits;
@@ -60,13 +61,13 @@ public sealed partial class LanguageModel
         return new GenerationResult(prompts, completions.Select(c => c.ToArray()).ToArray(), seed);
     }
 
-    /// <summary>Occurrences of every token in each row, for the penalties. [batch, vocab] float32</summary>
+    /// <summary>Occurrences of every token in each row, for the penalties. [batch, vocab] float32, on the CPU</summary>
     private Tensor TokenCounts(IReadOnlyList<IReadOnlyList<int>> rows)
     {
         var counts = new float[rows.Count * Shape.VocabSize];
         for (var b = 0; b < rows.Count; b++)
             foreach (var id in rows[b])
                 counts[b * Shape.VocabSize + id] += 1;
-        return tensor(counts, [rows.Count, Shape.VocabSize], ScalarType.Float32, _transformer.Device);
+        return tensor(counts, [rows.Count, Shape.VocabSize], ScalarType.Float32);
     }
 }
