@@ -30,7 +30,10 @@ public sealed partial class LanguageModel
         using var noGrad = no_grad();
         using var attached = Hooks.AddRange(hooks ?? []);
         using var cache = _transformer.CreateCache(rows.Count, longest + Math.Max(options.MaxNewTokens, 1));
-        var generator = new torch.Generator((ulong)seed, CPU);
+        // One generator per completion: completion i of a prompt draws the same numbers whether it is
+        // sampled alone, with other prompts, or beside its steered twin (steer compare).
+        var generators = rows.Select((_, b) => new torch.Generator(Sampler.RowSeed(seed, b % options.Count), CPU)).ToArray();
+        using var disposeGenerators = new Disposables(generators);
         var input = Input(rows, cache, lastOnly: true);
         var counts = TokenCounts(rows);                                 // [batch, vocab]
         var finished = new bool[rows.Count];
@@ -40,7 +43,7 @@ public sealed partial class LanguageModel
         {
             using var stepScope = NewDisposeScope();
             // Sampling runs on the CPU with a CPU generator, so a seed gives the same draws on any device.
-            var next = Sampler.Sample(logits.cpu(), counts, options.Sampling, generator).data<long>().ToArray();
+            var next = Sampler.Sample(logits.cpu(), counts, options.Sampling, generators).data<long>().ToArray();
             for (var b = 0; b < rows.Count; b++)
             {
                 if (finished[b]) next[b] = Gpt2Tokenizer.EndOfText;
@@ -69,5 +72,13 @@ public sealed partial class LanguageModel
             foreach (var id in rows[b])
                 counts[b * Shape.VocabSize + id] += 1;
         return tensor(counts, [rows.Count, Shape.VocabSize], ScalarType.Float32);
+    }
+
+    private sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in items) item.Dispose();
+        }
     }
 }

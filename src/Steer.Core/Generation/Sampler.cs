@@ -39,12 +39,27 @@ public static class Sampler
         return x;
     }
 
-    /// <summary>Draws one token per row; greedy (lowest id among ties) at temperature 0.</summary>
+    /// <summary>
+    /// Draws one token per row (greedy, lowest id among ties, at temperature 0), row b from <paramref name="generators"/>[b]. A row's draws then depend only
+    /// on its own generator, not on which other rows share the batch.
+    /// </summary>
     /// <returns>[batch] int64</returns>
-    public static Tensor Sample(Tensor logits, Tensor counts, SamplingOptions options, torch.Generator? generator)
+    public static Tensor Sample(Tensor logits, Tensor counts, SamplingOptions options, IReadOnlyList<torch.Generator> generators)
     {
         if (options.IsGreedy) return logits.argmax(-1);
-        var probs = ProcessLogits(logits, counts, options).softmax(-1);
-        return multinomial(probs, 1, generator: generator).squeeze(-1);
+        var probs = ProcessLogits(logits, counts, options).softmax(-1);   // [batch, vocab]
+        var draws = new long[generators.Count];
+        for (var b = 0; b < draws.Length; b++)
+            draws[b] = multinomial(probs[b], 1, generator: generators[b]).item<long>();
+        return tensor(draws);
+    }
+
+    /// <summary>The seed of batch row <paramref name="row"/>'s generator: a splitmix64 step, so nearby seeds do not overlap.</summary>
+    public static ulong RowSeed(long seed, int row)
+    {
+        var z = (ulong)seed + 0x9E3779B97F4A7C15UL * (ulong)(row + 1);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 }
