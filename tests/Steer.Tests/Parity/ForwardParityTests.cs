@@ -10,8 +10,8 @@ namespace Steer.Tests.Parity;
 /// </summary>
 public sealed class ForwardParityTests(GoldenModelFixture models) : IClassFixture<GoldenModelFixture>
 {
-    private const double LogitTolerance = 1e-4;
-    private const double ResidualRelativeTolerance = 1e-5;
+    internal const double LogitTolerance = 1e-4;
+    internal const double ResidualRelativeTolerance = 1e-5;
 
     public static IEnumerable<object[]> LogitCases => GoldenCase.All("logits");
     public static IEnumerable<object[]> ResidCases => GoldenCase.All("resid");
@@ -25,20 +25,27 @@ public sealed class ForwardParityTests(GoldenModelFixture models) : IClassFixtur
 
         // Act
         using var logits = model.Logits(c.Ids);                    // [pos, vocab]
-        var last = logits[-1].to(ScalarType.Float64).data<double>().ToArray();
         var score = model.Score(c.Ids);
 
         // Assert
-        AssertClose(score.TokenLogprobs.ToArray(), c.Doubles("token_logprobs"), LogitTolerance, "token_logprobs");
-        AssertClose(last.Take(16).ToArray(), c.Doubles("last_logits_first16"), LogitTolerance, "last_logits_first16");
+        AssertLogits(logits, score.TokenLogprobs, c.Json);
+    }
+
+    /// <summary>Checks a reference block (token_logprobs, last-position top-5, first 16 logits, sums) against logits [pos, vocab].</summary>
+    internal static void AssertLogits(Tensor logits, IReadOnlyList<double> tokenLogprobs, System.Text.Json.JsonElement expected)
+    {
+        double[] Expected(string property) => Array(expected, property);
+        var last = logits[-1].to(ScalarType.Float64).data<double>().ToArray();
+        AssertClose(tokenLogprobs.ToArray(), Expected("token_logprobs"), LogitTolerance, "token_logprobs");
+        AssertClose(last.Take(16).ToArray(), Expected("last_logits_first16"), LogitTolerance, "last_logits_first16");
         var top5 = last.Select((v, i) => (v, i)).OrderByDescending(p => p.v).Take(5).ToArray();
-        top5.Select(p => p.i).ShouldBe(c.Ints("last_top5_ids"));
-        AssertClose(top5.Select(p => p.v).ToArray(), c.Doubles("last_top5_logits"), LogitTolerance, "last_top5_logits");
+        top5.Select(p => p.i).ShouldBe(expected.GetProperty("last_top5_ids").EnumerateArray().Select(e => e.GetInt32()));
+        AssertClose(top5.Select(p => p.v).ToArray(), Expected("last_top5_logits"), LogitTolerance, "last_top5_logits");
         var logZ = LogSumExp(last);
-        AssertClose(top5.Select(p => p.v - logZ).ToArray(), c.Doubles("last_logprobs_top5"), LogitTolerance, "last_logprobs_top5");
+        AssertClose(top5.Select(p => p.v - logZ).ToArray(), Expected("last_logprobs_top5"), LogitTolerance, "last_logprobs_top5");
         // Sums over 50,257 logits: independent float32 round-off of ~1e-5 each adds up to ~1e-3.
-        last.Sum().ShouldBe(c.Json.GetProperty("last_logits_sum").GetDouble(), 1e-2);
-        var sumsq = c.Json.GetProperty("last_logits_sumsq").GetDouble();
+        last.Sum().ShouldBe(expected.GetProperty("last_logits_sum").GetDouble(), 1e-2);
+        var sumsq = expected.GetProperty("last_logits_sumsq").GetDouble();
         last.Sum(v => v * v).ShouldBe(sumsq, sumsq * 1e-5);
     }
 
@@ -74,7 +81,7 @@ public sealed class ForwardParityTests(GoldenModelFixture models) : IClassFixtur
     private static string ResidName(LanguageModel model, int layer) =>
         layer < model.Shape.Layers ? HookNames.ResidPre(layer) : HookNames.ResidPost(layer - 1);
 
-    private static double[] Array(System.Text.Json.JsonElement e, string property) =>
+    internal static double[] Array(System.Text.Json.JsonElement e, string property) =>
         e.GetProperty(property).EnumerateArray().Select(x => x.GetDouble()).ToArray();
 
     private static double LogSumExp(double[] values)

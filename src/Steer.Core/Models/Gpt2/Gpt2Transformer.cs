@@ -59,7 +59,9 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         var context = new HookContextFactory(past, input.PadLengths, isDecodingStep: past > 0 && positions == 1);
 
         var embed = Hook(0, _wte.Lookup(ids), context);        // [batch, pos, d_model]
-        var posEmbed = Hook(1, PositionEmbeddings(positions, past, input.PadLengths), context);
+        var positionEmbeddings = PositionEmbeddings(positions, past, input.PadLengths);
+        // Unpadded passes read a view of wpe; a hook that edits in place must not reach the weights.
+        var posEmbed = Hook(1, Hooks.Has(1) ? positionEmbeddings.clone() : positionEmbeddings, context);
         var x = embed + posEmbed;
         var mask = AttentionMask.Build(positions, past, input.PadLengths, Device);
         var ownsX = false;

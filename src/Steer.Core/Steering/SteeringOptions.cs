@@ -1,0 +1,37 @@
+namespace Steer.Steering;
+
+/// <summary>Which positions of the prompt receive the vector.</summary>
+public enum InjectionLocation
+{
+    /// <summary>Positions [0, n): steering token k on prompt token k, BOS on BOS (the post's choice).</summary>
+    Front,
+    /// <summary>Centred on the middle of the prompt: [S/2 − n/2, S/2 + n − n/2).</summary>
+    Mid,
+    /// <summary>The last n positions of the prompt.</summary>
+    Back,
+}
+
+/// <summary>What to do when a prompt has fewer tokens than the vector spans.</summary>
+public enum ShortPromptPolicy
+{
+    /// <summary>Refuse, naming both lengths (the original code's assertion).</summary>
+    Error,
+    /// <summary>Insert n − 1 spaces (220) after the prompt's first token (BOS), the original "pad" injection mode.</summary>
+    Pad,
+    /// <summary>Add only the first positions of the vector that fit (the code's behaviour of April 2023).</summary>
+    Truncate,
+}
+
+/// <summary>How a steering vector is applied.</summary>
+public sealed record SteeringOptions
+{
+    public InjectionLocation Location { get; init; } = InjectionLocation.Front;
+
+    public ShortPromptPolicy ShortPrompt { get; init; } = ShortPromptPolicy.Error;
+
+    /// <summary>The token <see cref="ShortPromptPolicy.Pad"/> inserts.</summary>
+    public int PadId { get; init; } = 220;
+
+    /// <summary>Only residual dimensions [start, end) receive the vector (the "first n% of dimensions" experiment); null is all.</summary>
+    public (int Start, int End)? Dimensions { get; init; }
+}
