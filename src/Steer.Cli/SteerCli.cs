@@ -12,7 +12,10 @@ public static class SteerCli
         {
             TokenizeCommand.Create(context),
             GenerateCommand.Create(context),
+            CompareCommand.Create(context),
             ScoreCommand.Create(context),
+            VectorCommand.Create(context),
+            RecipesCommand.Create(context),
             InspectCommand.Create(context),
             BenchCommand.Create(context),
             DebugCommand.Create(context),

@@ -4,7 +4,7 @@ using Steer.Generation;
 
 namespace Steer.Cli.Commands;
 
-/// <summary><c>steer generate --prompt P | --ids 1,2,3 [-n N] [--max-new-tokens K] [sampling flags] [--json]</c></summary>
+/// <summary><c>steer generate --prompt P | --ids 1,2,3 [-n N] [--max-new-tokens K] [sampling flags] [steering] [--json]</c></summary>
 internal static class GenerateCommand
 {
     public static Command Create(CliContext context)
@@ -12,56 +12,40 @@ internal static class GenerateCommand
         var model = new ModelArguments();
         var input = new InputArguments("--prompt", "The prompt; <|endoftext|> is prepended unless --no-bos.");
         var sampling = new SamplingArguments(new SamplingOptions());
+        var steering = new SteeringArguments();
         var json = new Option<bool>("--json") { Description = "Print {\"prompt_ids\":[...],\"completions\":[{\"ids\":[...],\"text\":\"...\"}]}." };
-        var command = new Command("generate", "Sample completions of a prompt.") { json };
+        var command = new Command("generate", "Sample completions of a prompt, steered when steering options are given.") { json };
         model.AddTo(command);
-        input.AddTo(command);
+        input.AddTo(command, steering.RecipeOption);
         sampling.AddTo(command);
+        steering.AddTo(command);
         command.SetAction(parse =>
         {
             var options = sampling.Options(parse);
-            using var lm = model.Load(parse);
-            var promptIds = input.Ids(parse, lm.Tokenizer);
+            var recipe = steering.Recipe(parse);
+            using var lm = model.Load(parse, recipe is null ? null : Steer.Steering.Recipes.RecipeBook.PostModel);
+            var promptIds = input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
+            var choice = steering.Build(parse, lm);
             var asJson = parse.GetValue(json);
-            var stream = !asJson && options.Count == 1;
-            Action<int, int>? onToken = null;
-            var decoder = lm.Tokenizer.CreateIncrementalDecoder();
-            var promptShown = false;
-            // The prompt is printed with the first token, once Generate has accepted it, so that an error
-            // (such as a prompt too long for the context) leaves stdout empty.
-            void ShowPrompt()
-            {
-                if (promptShown) return;
-                context.Output.Write(input.Text(parse) ?? lm.Tokenizer.Decode(promptIds));
-                promptShown = true;
-            }
-            if (stream)
-                onToken = (_, id) =>
-                {
-                    ShowPrompt();
-                    context.Output.Write(decoder.Push(id));
-                    context.Output.Flush();
-                };
-            var result = lm.Generate([promptIds], options, onToken: onToken);
+            if (!asJson) SteeringJson.WriteNotes(context.Error, choice);
+            var promptText = input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
+            var streamer = !asJson && options.Count == 1 ? new CompletionStreamer(context.Output, lm.Tokenizer, promptText) : null;
+            var result = lm.Generate([promptIds], options, choice.Vector, choice.Options, streamer is null ? null : (_, id) => streamer.Push(id));
             if (asJson)
                 Json.Write(context.Output, new
                 {
                     prompt_ids = promptIds,
+                    steering = SteeringJson.Describe(choice),
                     completions = result.Completions.Select(ids => new { ids, text = lm.Tokenizer.Decode(ids) }),
                     seed = result.Seed,
                 });
-            else if (stream)
-            {
-                ShowPrompt();
-                // The bytes of a character the completion did not finish are still held back: print them as
-                // U+FFFD, as the non-streamed and JSON text do.
-                context.Output.WriteLine(decoder.Flush());
-            }
+            else if (streamer is not null)
+                streamer.Finish();
             else
                 for (var i = 0; i < result.Completions.Count; i++)
                 {
                     context.Output.WriteLine($"--- completion {i + 1} of {result.Completions.Count} (seed {result.Seed}) ---");
-                    context.Output.WriteLine((input.Text(parse) ?? lm.Tokenizer.Decode(promptIds)) + lm.Tokenizer.Decode(result.Completions[i]));
+                    context.Output.WriteLine(promptText + lm.Tokenizer.Decode(result.Completions[i]));
                 }
             return ExitCodes.Ok;
         });

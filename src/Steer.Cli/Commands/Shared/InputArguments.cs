@@ -16,7 +16,8 @@ internal sealed class InputArguments(string textOption, string textDescription)
         Description = "Do not prepend <|endoftext|> (50256) to the text.",
     };
 
-    public void AddTo(Command command)
+    /// <param name="supplies">An option that, when given, can supply the text instead (e.g. --recipe's prompt).</param>
+    public void AddTo(Command command, Symbol? supplies = null)
     {
         command.Add(_text);
         command.Add(_ids);
@@ -25,11 +26,25 @@ internal sealed class InputArguments(string textOption, string textDescription)
         {
             var hasText = result.GetValue(_text) is not null;
             var hasIds = result.GetValue(_ids) is not null;
-            if (hasText == hasIds) result.AddError($"give exactly one of {textOption} or --ids");
+            var supplied = supplies switch
+            {
+                Option option => result.GetResult(option) is not null,
+                Argument argument => result.GetResult(argument) is not null,
+                _ => false,
+            };
+            if (hasText && hasIds) result.AddError($"give only one of {textOption} or --ids");
+            else if (!hasText && !hasIds && !supplied)
+                result.AddError($"give {textOption} or --ids" + (supplies is null ? "" : $" (or {supplies.Name})"));
         });
     }
 
+    public bool IsGiven(ParseResult parse) => parse.GetValue(_text) is not null || parse.GetValue(_ids) is not null;
+
     public string? Text(ParseResult parse) => parse.GetValue(_text);
+
+    /// <summary>The input as ids; <paramref name="fallback"/> is tokenised (with BOS unless --no-bos) when neither input was given.</summary>
+    public IReadOnlyList<int> Ids(ParseResult parse, Gpt2Tokenizer tokenizer, string? fallback) =>
+        IsGiven(parse) ? Ids(parse, tokenizer) : tokenizer.Encode(fallback!, PrependBos(parse));
 
     public bool PrependBos(ParseResult parse) => !parse.GetValue(_noBos);
 

@@ -38,8 +38,9 @@ internal sealed class ModelArguments
         command.Add(_revision);
     }
 
-    public string ModelName(ParseResult parse) =>
-        parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL") ?? DefaultModel;
+    /// <param name="fallback">The model when neither --model nor $STEER_MODEL says (a recipe's gpt2-xl, say).</param>
+    public string ModelName(ParseResult parse, string? fallback = null) =>
+        parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL") ?? fallback ?? DefaultModel;
 
     public ModelOptions Options(ParseResult parse) => new()
     {
@@ -48,7 +49,7 @@ internal sealed class ModelArguments
         Revision = parse.GetValue(_revision)!,
     };
 
-    public LanguageModel Load(ParseResult parse) => LanguageModel.Load(ModelName(parse), Options(parse));
+    public LanguageModel Load(ParseResult parse, string? fallback = null) => LanguageModel.Load(ModelName(parse, fallback), Options(parse));
 
     /// <summary>The tokenizer of --model when given (without loading weights), else the built-in GPT-2 one.</summary>
     public Gpt2Tokenizer Tokenizer(ParseResult parse)

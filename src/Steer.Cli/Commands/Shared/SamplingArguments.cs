@@ -4,16 +4,16 @@ using Steer.Generation;
 namespace Steer.Cli.Commands.Shared;
 
 /// <summary>-n, --max-new-tokens, --seed and the sampler's flags.</summary>
-internal sealed class SamplingArguments(SamplingOptions defaults, int defaultCount = 1, int defaultMaxNewTokens = 50)
+internal sealed class SamplingArguments(SamplingOptions defaults, int defaultCount = 1, int defaultMaxNewTokens = 50, long? defaultSeed = null)
 {
     private readonly Option<int> _count = new("-n") { Description = "Completions to sample (batched together).", DefaultValueFactory = _ => defaultCount };
-    private readonly Option<int> _maxNewTokens = new("--max-new-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => defaultMaxNewTokens };
+    private readonly Option<int?> _maxNewTokens = new("--max-new-tokens") { Description = $"Tokens to generate (default {defaultMaxNewTokens}, or a recipe's own count)." };
     private readonly Option<double> _temperature = new("--temperature") { Description = "0 is greedy.", DefaultValueFactory = _ => defaults.Temperature };
     private readonly Option<double?> _topP = new("--top-p") { Description = "Nucleus sampling threshold in (0, 1].", DefaultValueFactory = _ => defaults.TopP };
     private readonly Option<int?> _topK = new("--top-k") { Description = "Keep the k most likely tokens (wins over --top-p).", DefaultValueFactory = _ => defaults.TopK };
     private readonly Option<double> _frequencyPenalty = new("--freq-penalty") { Description = "Subtracted per earlier occurrence (prompt and BOS count).", DefaultValueFactory = _ => defaults.FrequencyPenalty };
     private readonly Option<double> _presencePenalty = new("--presence-penalty") { Description = "Subtracted once from every token already present.", DefaultValueFactory = _ => defaults.PresencePenalty };
-    private readonly Option<long?> _seed = new("--seed") { Description = "Makes a run repeat exactly." };
+    private readonly Option<long?> _seed = new("--seed") { Description = "Makes a run repeat exactly." + (defaultSeed is null ? "" : $" Default {defaultSeed}."), DefaultValueFactory = _ => defaultSeed };
 
     public void AddTo(Command command)
     {
@@ -21,10 +21,11 @@ internal sealed class SamplingArguments(SamplingOptions defaults, int defaultCou
             command.Add(option);
     }
 
-    public GenerationOptions Options(ParseResult parse) => new GenerationOptions
+    /// <param name="fallbackMaxNewTokens">Used when --max-new-tokens is not given (a recipe's token count).</param>
+    public GenerationOptions Options(ParseResult parse, int? fallbackMaxNewTokens = null) => new GenerationOptions
     {
         Count = parse.GetValue(_count),
-        MaxNewTokens = parse.GetValue(_maxNewTokens),
+        MaxNewTokens = parse.GetValue(_maxNewTokens) ?? fallbackMaxNewTokens ?? defaultMaxNewTokens,
         Seed = parse.GetValue(_seed),
         Sampling = new SamplingOptions
         {

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Steer.Cli.Commands.Shared;
+using Steer.Steering.Recipes;
+
+namespace Steer.Cli.Commands;
+
+/// <summary>
+/// <c>steer compare --prompt P [steering] [-n 3] [--max-new-tokens 50] [sampling flags] [--seed 0] [--json | --markdown]</c>:
+/// unsteered and steered completions side by side, both sides from the same seed.
+/// </summary>
+internal static class CompareCommand
+{
+    public static Command Create(CliContext context) => Build("compare",
+        "Unsteered and steered completions side by side (the post's defaults: temperature 1, top-p 0.3, frequency penalty 1, seed 0).",
+        context);
+
+    /// <summary>The command, also used by 'steer recipes run' with the recipe given as an argument.</summary>
+    internal static Command Build(string name, string description, CliContext context, Argument<string>? recipeArgument = null)
+    {
+        var model = new ModelArguments();
+        var input = new InputArguments("--prompt", "The prompt; <|endoftext|> is prepended unless --no-bos. A recipe supplies its own.");
+        var sampling = new SamplingArguments(RecipeBook.PostSampling, defaultCount: 3, defaultMaxNewTokens: 50, defaultSeed: 0);
+        var steering = new SteeringArguments();
+        var json = new Option<bool>("--json") { Description = "Print {\"prompt_ids\":[...],\"steering\":{...},\"unsteered\":[{\"ids\":[...],\"text\":\"...\"}],\"steered\":[...]}." };
+        var markdown = new Option<bool>("--markdown") { Description = "Print a Markdown table." };
+        var command = new Command(name, description) { json, markdown };
+        if (recipeArgument is not null) command.Add(recipeArgument);
+        model.AddTo(command);
+        input.AddTo(command, (Symbol?)recipeArgument ?? steering.RecipeOption);
+        sampling.AddTo(command);
+        steering.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("give only one of --json or --markdown");
+        });
+        command.SetAction(parse =>
+        {
+            var recipe = recipeArgument is not null ? RecipeBook.Find(parse.GetValue(recipeArgument)!) : steering.Recipe(parse);
+            var options = sampling.Options(parse, recipe?.Tokens);
+            using var lm = model.Load(parse, recipe is null ? null : RecipeBook.PostModel);
+            var choice = steering.Build(parse, lm, recipeArgument is null ? null : recipe);
+            if (choice.Vector is null)
+                throw new SteerException(ErrorKind.InvalidArgument, "compare needs steering: --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
+            var promptIds = input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
+            var promptText = input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
+            var (unsteered, steered) = lm.Compare(promptIds, options, choice.Vector, choice.Options);
+            var left = unsteered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();
+            var right = steered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();
+            if (parse.GetValue(json))
+            {
+                Json.Write(context.Output, new
+                {
+                    model = lm.Name,
+                    prompt_ids = promptIds,
+                    steering = SteeringJson.Describe(choice),
+                    seed = unsteered.Seed,
+                    unsteered = unsteered.Completions.Zip(left, (ids, text) => new { ids, text }),
+                    steered = steered.Completions.Zip(right, (ids, text) => new { ids, text }),
+                });
+                return ExitCodes.Ok;
+            }
+            SteeringJson.WriteNotes(context.Error, choice);
+            if (parse.GetValue(markdown))
+                ComparisonTable.WriteMarkdown(context.Output, promptText, left, right);
+            else
+                ComparisonTable.WriteText(context.Output, promptText, left, right, ansi: context.IsTerminal);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Globalization;
+using Steer.Steering;
+using Steer.Steering.Recipes;
+
+namespace Steer.Cli.Commands.Shared;
+
+/// <summary>What a command steers with: the steering vector, how it is applied, and where it came from.</summary>
+internal sealed record SteeringChoice(SteeringVector? Vector, SteeringOptions Options, Recipe? Recipe, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// The steering options shared by generate, score, compare and the eval commands: a prompt pair
+/// (--plus/--minus/--layer/--coeff), repeatable single additions (--add), a recipe, or a saved vector.
+/// All that are given are summed, each computed on the clean model.
+/// </summary>
+internal sealed class SteeringArguments
+{
+    private readonly Option<string?> _plus = new("--plus") { Description = "The prompt whose activations are added (BOS is prepended)." };
+    private readonly Option<string?> _minus = new("--minus") { Description = "The prompt whose activations are subtracted; \"\" is BOS alone, padded. Omit for a single addition." };
+    private readonly Option<string?> _layer = new("--layer") { Description = "Block L (blocks.L.hook_resid_pre), or a hook point name." };
+    private readonly Option<double?> _coeff = new("--coeff") { Description = "The coefficient c of c·(h(plus) − h(minus))." };
+    private readonly Option<int> _padId = new("--pad-id") { Description = "Token that right-pads the shorter prompt of a pair (220 = space; 50256 = end-of-text).", DefaultValueFactory = _ => 220 };
+    private readonly Option<string> _location = new("--location") { Description = "Where the vector goes: front, mid or back.", DefaultValueFactory = _ => "front" };
+    private readonly Option<string> _shortPrompt = new("--short-prompt") { Description = "A prompt shorter than the vector: error, pad (spaces after BOS) or truncate (the vector).", DefaultValueFactory = _ => "error" };
+    private readonly Option<string[]> _add = new("--add") { Description = "A single addition \"PROMPT:COEFF@LAYER\"; repeatable.", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string?> _recipe = new("--recipe") { Description = "A built-in recipe of the post (see 'steer recipes list') or a recipe file." };
+    private readonly Option<string?> _vector = new("--vector") { Description = "A steering vector saved by 'steer vector'." };
+    private readonly Option<string?> _dims = new("--dims") { Description = "Steer only residual dimensions START:END." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _plus, _minus, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _dims })
+            command.Add(option);
+        command.Validators.Add(result =>
+        {
+            var hasPlus = result.GetValue(_plus) is not null;
+            if (result.GetValue(_minus) is not null && !hasPlus) result.AddError("--minus needs --plus");
+            if (hasPlus && (result.GetValue(_layer) is null || result.GetValue(_coeff) is null))
+                result.AddError("--plus needs --layer and --coeff");
+            if (!hasPlus && (result.GetValue(_layer) is not null || result.GetValue(_coeff) is not null))
+                result.AddError("--layer and --coeff go with --plus (use --add for single additions)");
+        });
+    }
+
+    public Option RecipeOption => _recipe;
+
+    public string? RecipeName(ParseResult parse) => parse.GetValue(_recipe);
+
+    /// <summary>The recipe's prompt, tokens and model when --recipe names one, else null.</summary>
+    public Recipe? Recipe(ParseResult parse) => parse.GetValue(_recipe) is { } name ? RecipeBook.Find(name) : null;
+
+    public bool IsGiven(ParseResult parse) =>
+        parse.GetValue(_plus) is not null || parse.GetValue(_add) is { Length: > 0 } || parse.GetValue(_recipe) is not null || parse.GetValue(_vector) is not null;
+
+    /// <param name="recipe">A recipe named elsewhere (e.g. 'steer recipes run NAME'), added to the rest.</param>
+    public SteeringChoice Build(ParseResult parse, LanguageModel model, Recipe? recipe = null)
+    {
+        var options = new SteeringOptions
+        {
+            Location = ParseEnum<InjectionLocation>(parse.GetValue(_location)!, "--location", "front, mid or back"),
+            ShortPrompt = ParseEnum<ShortPromptPolicy>(parse.GetValue(_shortPrompt)!, "--short-prompt", "error, pad or truncate"),
+            PadId = parse.GetValue(_padId),
+            Dimensions = parse.GetValue(_dims) is { } dims ? ParseDims(dims) : null,
+        };
+        var pair = new PairOptions { PadId = parse.GetValue(_padId) };
+        var parts = new List<SteeringVector>();
+        var notes = new List<string>();
+        if (parse.GetValue(_recipe) is { } recipeName) recipe = RecipeBook.Find(recipeName);
+        if (recipe is not null)
+        {
+            parts.Add(recipe.Build(model, pair, out var recipeNotes));
+            notes.AddRange(recipeNotes);
+        }
+        if (parse.GetValue(_plus) is { } plus)
+        {
+            var hook = HookPoint(model, parse.GetValue(_layer)!);
+            var coeff = parse.GetValue(_coeff)!.Value;
+            parts.Add(parse.GetValue(_minus) is { } minus
+                ? ActAdd.Pair(model, plus, minus, hook, coeff, pair)
+                : ActAdd.Single(model, plus, hook, coeff));
+        }
+        foreach (var add in parse.GetValue(_add) ?? [])
+        {
+            var (prompt, coeff, layer) = ParseAddition(add);
+            parts.Add(ActAdd.Single(model, prompt, HookPoint(model, layer), coeff));
+        }
+        if (parse.GetValue(_vector) is { } path) parts.Add(SteeringVectorFile.Load(path));
+        var vector = parts.Count == 0 ? null : parts.Aggregate((a, b) => a + b);
+        return new SteeringChoice(vector, options, recipe, notes);
+    }
+
+    /// <summary>"PROMPT:COEFF@LAYER", split at the last ':' and '@' so that the prompt may contain both.</summary>
+    public static (string Prompt, double Coeff, string Layer) ParseAddition(string text)
+    {
+        var at = text.LastIndexOf('@');
+        var colon = at < 0 ? -1 : text.LastIndexOf(':', at);
+        if (at < 0 || colon < 0 || !double.TryParse(text.AsSpan(colon + 1, at - colon - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var coeff))
+            throw new SteerException(ErrorKind.InvalidArgument, $"--add \"{text}\": expected \"PROMPT:COEFF@LAYER\", e.g. \"Love:5@6\"");
+        return (text[..colon], coeff, text[(at + 1)..]);
+    }
+
+    private static string HookPoint(LanguageModel model, string layer) =>
+        int.TryParse(layer, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? ActAdd.HookPointOf(model, number) : layer;
+
+    private static (int, int) ParseDims(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var start) && int.TryParse(parts[1], out var end)) return (start, end);
+        throw new SteerException(ErrorKind.InvalidArgument, $"--dims \"{text}\": expected START:END, e.g. 0:800");
+    }
+
+    private static T ParseEnum<T>(string text, string option, string valid) where T : struct, Enum =>
+        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) ? value
+            : throw new SteerException(ErrorKind.InvalidArgument, $"{option} '{text}': use {valid}");
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Steer.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Steer.Steering;
+
+/// <summary>
+/// Steering vectors as safetensors: one float32 tensor <c>[positions, d_model]</c> per hook point, named by
+/// the hook point, with the model and the additions that built the vector in the header's metadata.
+/// </summary>
+public static class SteeringVectorFile
+{
+    private const string FormatKey = "steer.format";
+    private const string FormatValue = "steering-vector/1";
+
+    public static void Save(SteeringVector vector, string path)
+    {
+        if (vector.Components.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "the steering vector is empty");
+        var metadata = new Dictionary<string, string>
+        {
+            [FormatKey] = FormatValue,
+            ["steer.additions"] = JsonSerializer.Serialize(vector.Metadata.Additions),
+        };
+        if (vector.Metadata.Model is { } model) metadata["steer.model"] = model;
+        using var scope = NewDisposeScope();
+        var tensors = vector.Components
+            .Select(c => (c.HookPoint, tensor(c.Values, [c.Positions, c.ModelDim], ScalarType.Float32)))
+            .ToList();
+        SafetensorsWriter.Write(path, tensors, metadata);
+    }
+
+    public static SteeringVector Load(string path)
+    {
+        if (!File.Exists(path)) throw new SteerException(ErrorKind.NotFound, $"{path}: no such steering vector file");
+        using var file = SafetensorsFile.Open(path);
+        if (!file.Metadata.TryGetValue(FormatKey, out var format) || format != FormatValue)
+            throw new SteerException(ErrorKind.InvalidModel,
+                $"{path}: not a Steer steering vector (its metadata has no '{FormatKey}: {FormatValue}')");
+        var components = new List<SteeringComponent>();
+        foreach (var entry in file.Entries)
+        {
+            if (entry.Shape.Count != 2 || entry.Shape[0] < 1 || entry.Shape[1] < 1)
+                throw new SteerException(ErrorKind.InvalidModel,
+                    $"{path}: tensor '{entry.Name}' has shape [{string.Join(", ", entry.Shape)}]; expected [positions, d_model]");
+            if (entry.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
+                throw new SteerException(ErrorKind.InvalidModel, $"{path}: tensor '{entry.Name}' is {entry.DType}; expected a float type");
+            using var values = empty([entry.Shape[0], entry.Shape[1]], ScalarType.Float32);
+            file.ReadInto(entry, values);
+            components.Add(new SteeringComponent(entry.Name, (int)entry.Shape[0], (int)entry.Shape[1], values.data<float>().ToArray()));
+        }
+        return new SteeringVector(components, new SteeringMetadata
+        {
+            Model = file.Metadata.GetValueOrDefault("steer.model"),
+            Additions = ParseAdditions(path, file.Metadata.GetValueOrDefault("steer.additions")),
+        });
+    }
+
+    private static IReadOnlyList<AdditionInfo> ParseAdditions(string path, string? json)
+    {
+        if (json is null) return [];
+        try
+        {
+            return JsonSerializer.Deserialize<List<AdditionInfo>>(json) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new SteerException(ErrorKind.InvalidModel, $"{path}: metadata 'steer.additions' is not valid: {e.Message}");
+        }
+    }
+}
