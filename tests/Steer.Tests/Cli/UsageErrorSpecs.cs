@@ -32,7 +32,7 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
         var result = Generate("--max-new-tokens", "3");
 
         // Assert
-        result.ShouldFailWith(2, "give exactly one of --prompt or --ids");
+        result.ShouldFailWith(2, "give --prompt or --ids (or --recipe)");
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
         var result = Generate("--prompt", "Hi", "--ids", "1,2");
 
         // Assert
-        result.ShouldFailWith(2, "give exactly one of --prompt or --ids");
+        result.ShouldFailWith(2, "give only one of --prompt or --ids");
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
         var result = Cli.Run("score", "--model", fixture.Directory);
 
         // Assert
-        result.ShouldFailWith(2, "give exactly one of --text or --ids");
+        result.ShouldFailWith(2, "give --text or --ids");
     }
 
     [Theory]
