@@ -1,0 +1,66 @@
+using Steer.IO;
+using Steer.Steering;
+using static TorchSharp.torch;
+
+namespace Steer.Tests.Steering;
+
+public sealed class SteeringVectorFileTests(GoldenModelFixture models) : IClassFixture<GoldenModelFixture>, IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("steer-vectors-");
+
+    private string PathOf(string name) => Path.Combine(_directory.FullName, name);
+
+    [Fact]
+    public void A_saved_vector_loads_back_identical_with_its_provenance()
+    {
+        // Arrange
+        var model = models["formula-g1.json"];
+        var vector = ActAdd.Pair(model, "Love", "Hate", 1, 5) + ActAdd.Single(model, " wedding", 0, 2);
+
+        // Act
+        SteeringVectorFile.Save(vector, PathOf("v.safetensors"));
+        var loaded = SteeringVectorFile.Load(PathOf("v.safetensors"));
+
+        // Assert
+        loaded.ApproximatelyEquals(vector, 0).ShouldBeTrue();
+        loaded.Components.Select(c => (c.HookPoint, c.Positions)).ShouldBe(vector.Components.Select(c => (c.HookPoint, c.Positions)));
+        loaded.Metadata.Model.ShouldBe(model.Name);
+        loaded.Metadata.Additions.ShouldBe(
+        [
+            new AdditionInfo("blocks.1.hook_resid_pre", 5, "Love", "Hate", 220),
+            new AdditionInfo("blocks.0.hook_resid_pre", 2, " wedding", null, null),
+        ]);
+    }
+
+    [Fact]
+    public void The_file_is_plain_safetensors_with_one_tensor_per_hook_point()
+    {
+        var model = models["formula-g1.json"];
+        SteeringVectorFile.Save(ActAdd.Pair(model, "Love", "Hate", 1, 5), PathOf("v.safetensors"));
+
+        using var file = SafetensorsFile.Open(PathOf("v.safetensors"));
+
+        var entry = file.Entries.ShouldHaveSingleItem();
+        entry.Name.ShouldBe("blocks.1.hook_resid_pre");
+        entry.DType.ShouldBe(SafetensorsDType.F32);
+        entry.Shape.ShouldBe([3L, 64L]);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_steering_vector_is_refused()
+    {
+        // Arrange
+        using (var weights = zeros(2, 3))
+            SafetensorsWriter.Write(PathOf("other.safetensors"), [("wte.weight", weights)]);
+
+        // Act / Assert
+        var notVector = Should.Throw<SteerException>(() => SteeringVectorFile.Load(PathOf("other.safetensors")));
+        notVector.Kind.ShouldBe(ErrorKind.InvalidModel);
+        notVector.Message.ShouldContain("not a Steer steering vector");
+        Should.Throw<SteerException>(() => SteeringVectorFile.Load(PathOf("missing.safetensors"))).Kind.ShouldBe(ErrorKind.NotFound);
+        File.WriteAllBytes(PathOf("truncated.safetensors"), [1, 2, 3]);
+        Should.Throw<SteerException>(() => SteeringVectorFile.Load(PathOf("truncated.safetensors"))).Kind.ShouldBe(ErrorKind.InvalidModel);
+    }
+
+    public void Dispose() => _directory.Delete(recursive: true);
+}
