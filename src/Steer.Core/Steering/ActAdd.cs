@@ -53,6 +53,25 @@ public static class ActAdd
             new SteeringMetadata { Model = model.Name, Additions = [new AdditionInfo(hookPoint, coeff, prompt, null, null)] });
     }
 
+    /// <summary>
+    /// The sum of several additions, each computed on the clean model and added at its own front positions
+    /// (unpadded, as the original code did for lists of additions).
+    /// </summary>
+    public static SteeringVector Sum(LanguageModel model, IEnumerable<ActivationAddition> additions)
+    {
+        SteeringVector? sum = null;
+        foreach (var addition in additions)
+        {
+            if ((addition.Prompt is null) == (addition.Tokens is null))
+                throw new SteerException(ErrorKind.InvalidArgument, "an activation addition needs exactly one of a prompt or token ids");
+            var part = addition.Prompt is { } prompt
+                ? Single(model, prompt, addition.HookPoint, addition.Coeff)
+                : Single(model, addition.Tokens!, addition.HookPoint, addition.Coeff);
+            sum = sum is null ? part : sum + part;
+        }
+        return sum ?? throw new SteerException(ErrorKind.InvalidArgument, "no activation additions given");
+    }
+
     /// <summary>Right-pads the shorter of two token sequences with <paramref name="padId"/>.</summary>
     public static (int[] Plus, int[] Minus) PadToEqualLength(IReadOnlyList<int> plus, IReadOnlyList<int> minus, int padId)
     {

@@ -98,6 +98,18 @@ public sealed class ActAddTests(GoldenModelFixture models) : IClassFixture<Golde
         unpadded.Positions.ShouldBe(3);
     }
 
+    [Fact]
+    public void A_list_of_additions_sums_single_additions_each_at_its_own_front()
+    {
+        var sum = ActAdd.Sum(Model, [ActivationAddition.AtLayer(1, "Love", 5), ActivationAddition.AtLayer(1, "Hate", -5)]);
+        var fromIds = ActAdd.Sum(Model, [new ActivationAddition { Tokens = [50256, 18565], Coeff = 5, HookPoint = HookNames.ResidPre(1) },
+                                         new ActivationAddition { Tokens = [50256, 39, 378], Coeff = -5, HookPoint = HookNames.ResidPre(1) }]);
+
+        sum.ApproximatelyEquals(ActAdd.Pair(Model, "Love", "Hate", 1, 5, new PairOptions { Pad = false }), 0).ShouldBeTrue();
+        fromIds.ApproximatelyEquals(sum, 0).ShouldBeTrue();
+        Should.Throw<SteerException>(() => ActAdd.Sum(Model, [new ActivationAddition { Coeff = 1, HookPoint = HookNames.ResidPre(0) }]));
+    }
+
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
