@@ -109,7 +109,9 @@ internal sealed class SteeringArguments
         throw new SteerException(ErrorKind.InvalidArgument, $"--dims \"{text}\": expected START:END, e.g. 0:800");
     }
 
+    /// <summary>A value by its name only: Enum.TryParse would also take numbers ("1") and combinations ("front,back").</summary>
     private static T ParseEnum<T>(string text, string option, string valid) where T : struct, Enum =>
-        Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) ? value
+        Enum.GetNames<T>().FirstOrDefault(name => name.Equals(text, StringComparison.OrdinalIgnoreCase)) is { } match
+            ? Enum.Parse<T>(match)
             : throw new SteerException(ErrorKind.InvalidArgument, $"{option} '{text}': use {valid}");
 }
