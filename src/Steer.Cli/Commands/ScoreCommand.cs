@@ -18,7 +18,8 @@ internal static class ScoreCommand
         steering.AddTo(command);
         command.SetAction(parse =>
         {
-            using var lm = model.Load(parse);
+            // A recipe's vector belongs to gpt2-xl unless --model says otherwise, as in generate and compare.
+            using var lm = model.Load(parse, steering.Recipe(parse) is null ? null : Steer.Steering.Recipes.RecipeBook.PostModel);
             var ids = input.Ids(parse, lm.Tokenizer);
             var choice = steering.Build(parse, lm);
             var score = lm.Score(ids, choice.Vector, choice.Options);
