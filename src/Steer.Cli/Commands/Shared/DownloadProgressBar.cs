@@ -10,7 +10,7 @@ namespace Steer.Cli.Commands.Shared;
 /// </summary>
 internal sealed class DownloadProgressBar(TextWriter error) : IProgress<DownloadProgress>
 {
-    private const int NameWidth = 20;
+    private const int NameWidth = 24;
     private const int BarWidth = 12;
 
     private readonly Lock _gate = new();
@@ -38,7 +38,7 @@ internal sealed class DownloadProgressBar(TextWriter error) : IProgress<Download
 
     internal static string Line(DownloadProgress value, double rate)
     {
-        var name = value.File.Length <= NameWidth ? value.File.PadRight(NameWidth) : "…" + value.File[^(NameWidth - 1)..];
+        var name = Name(value.File);
         var speed = rate > 0 ? $" {Size((long)rate)}/s" : "";
         if (value.TotalBytes is not { } total || total <= 0)
             return $"{name} {Size(value.BytesDone)}{speed}";
@@ -50,6 +50,16 @@ internal sealed class DownloadProgressBar(TextWriter error) : IProgress<Download
             : value.SecondsLeft is { } left ? " ETA " + Duration(left)
             : "";
         return $"{name} {fraction * 100,3:0}% [{bar}] {Size(value.BytesDone)}/{Size(total)}{speed}{tail}";
+    }
+
+    /// <summary>
+    /// The file name in a fixed width. A long one loses its extension first ("model-00001-of-00002.safetensors"
+    /// shows as "model-00001-of-00002", keeping the shard number), then its end.
+    /// </summary>
+    internal static string Name(string file)
+    {
+        if (file.Length > NameWidth) file = Path.GetFileNameWithoutExtension(file);
+        return file.Length <= NameWidth ? file.PadRight(NameWidth) : file[..(NameWidth - 1)] + "…";
     }
 
     /// <summary>Decimal units, as the Hub's web pages show file sizes.</summary>
