@@ -46,7 +46,7 @@ internal static class DownloadCommand
             var width = snapshot.Files.Max(f => f.Length);
             foreach (var file in snapshot.Files)
             {
-                var size = DownloadProgressBar.Size(new FileInfo(Path.Combine(snapshot.Directory, file)).Length);
+                var size = DownloadProgressBar.Size(SizeOf(Path.Combine(snapshot.Directory, file)));
                 var how = snapshot.Downloaded.Contains(file) ? "downloaded" : "cached";
                 context.Output.WriteLine($"  {file.PadRight(width)}  {size,8}  {how}");
             }
@@ -54,5 +54,12 @@ internal static class DownloadCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The size of the blob a snapshot entry links to (FileInfo.Length of a link is the link's own).</summary>
+    private static long SizeOf(string path)
+    {
+        var info = new FileInfo(path);
+        return (info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length;
     }
 }

@@ -28,25 +28,41 @@ internal sealed class BlobDownload(HubHttp http, RepoCache cache)
         if (File.Exists(cache.Blob(file.Etag))) return false;
 
         Directory.CreateDirectory(Path.GetDirectoryName(cache.Blob(file.Etag))!);
+        try
+        {
+            await DownloadAsync(file, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception) when (Options.Progress is { } progress)
+        {
+            var kept = File.Exists(cache.Incomplete(file.Etag)) ? new FileInfo(cache.Incomplete(file.Etag)).Length : 0;
+            progress.Report(new DownloadProgress(cache.RepoId, file.File, kept, file.Size, 0, Finished: true, Failed: true));
+            throw;
+        }
+        var size = new FileInfo(cache.Blob(file.Etag)).Length;
+        Options.Progress?.Report(new DownloadProgress(cache.RepoId, file.File, size, size, 0, Finished: true));
+        return true;
+    }
+
+    /// <summary>Downloads with retries into the incomplete file, verifies it, and renames it to the blob.</summary>
+    private async Task DownloadAsync(FileMetadata file, CancellationToken cancellation)
+    {
         var progressed = false;
+        var attempts = 0;
         string digest;
         try
         {
-            digest = await http.RetryAsync(() => AttemptAsync(file, () => progressed = true, cancellation),
+            digest = await http.RetryAsync(() => { attempts++; return AttemptAsync(file, () => progressed = true, cancellation); },
                 () => { var made = progressed; progressed = false; return made; }, cancellation).ConfigureAwait(false);
         }
         catch (HubTransientException e)
         {
             var kept = File.Exists(cache.Incomplete(file.Etag)) ? new FileInfo(cache.Incomplete(file.Etag)).Length : 0;
             throw new SteerException(ErrorKind.Environment,
-                $"Downloading '{file.File}' of '{cache.RepoId}' failed after {Options.Retries + 1} attempts: {e.Message}. " +
+                $"Downloading '{file.File}' of '{cache.RepoId}' failed after {attempts} attempts: {e.Message}. " +
                 (kept > 0 ? $"The {kept:N0} bytes received are kept; run the command again to resume." : "Run the command again to retry."), e);
         }
         Verify(file, digest);
         File.Move(cache.Incomplete(file.Etag), cache.Blob(file.Etag), overwrite: true);
-        var size = new FileInfo(cache.Blob(file.Etag)).Length;
-        Options.Progress?.Report(new DownloadProgress(cache.RepoId, file.File, size, size, 0, Finished: true));
-        return true;
     }
 
     /// <summary>One GET, from where the incomplete file ends; returns the sha256 of the whole file once it is all there.</summary>
@@ -61,7 +77,12 @@ internal sealed class BlobDownload(HubHttp http, RepoCache cache)
             return await HashPrefixAsync(stream, hash, offset, cancellation).ConfigureAwait(false);
 
         using var response = await http.SendAsync(HttpMethod.Get, file.DownloadUrl, offset, relativeRedirectsOnly: false, cancellation).ConfigureAwait(false);
-        offset = StartOffset(response, file, offset);
+        if (StartOffset(response, file, offset) is not { } start)
+        {
+            stream.SetLength(0);
+            throw new HubTransientException($"{HubHttp.Describe(file.DownloadUrl)} refused to resume at byte {offset:N0}; starting over");
+        }
+        offset = start;
         stream.SetLength(offset);
         await HashPrefixAsync(stream, hash, offset, cancellation).ConfigureAwait(false);
         var total = file.Size ?? (response.Content.Headers.ContentLength is { } length ? offset + length : null);
@@ -107,8 +128,11 @@ internal sealed class BlobDownload(HubHttp http, RepoCache cache)
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>Where the body of <paramref name="response"/> starts in the file: the requested offset for a 206, 0 for a 200.</summary>
-    private long StartOffset(HttpResponseMessage response, FileMetadata file, long requested)
+    /// <summary>
+    /// Where the body of <paramref name="response"/> starts in the file: the requested offset for a 206, 0 for a 200,
+    /// null when the server cannot resume there (416: the partial bytes are longer than the file, or stale).
+    /// </summary>
+    private long? StartOffset(HttpResponseMessage response, FileMetadata file, long requested)
     {
         switch (response.StatusCode)
         {
@@ -120,8 +144,7 @@ internal sealed class BlobDownload(HubHttp http, RepoCache cache)
             case HttpStatusCode.OK:
                 return 0;
             case HttpStatusCode.RequestedRangeNotSatisfiable:
-                File.Delete(cache.Incomplete(file.Etag));
-                throw new HubTransientException($"{HubHttp.Describe(file.DownloadUrl)} refused to resume at byte {requested:N0}; starting over");
+                return null;
             case var status when HubHttp.IsTransient(status):
                 throw new HubTransientException($"{HubHttp.Describe(file.DownloadUrl)} answered HTTP {(int)status} {response.ReasonPhrase}");
             case var status:

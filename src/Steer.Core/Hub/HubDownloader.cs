@@ -48,10 +48,10 @@ public static class HubDownloader
         RepoInfo info;
         try
         {
-            // With a cached copy to fall back on, one attempt: an unreachable Hub should cost seconds, not retries.
-            info = cached is null
-                ? await http.RetryAsync(() => api.ModelInfoAsync(repoId, revision, cancellation), null, cancellation).ConfigureAwait(false)
-                : await api.ModelInfoAsync(repoId, revision, cancellation).ConfigureAwait(false);
+            // An unreachable Hub should cost seconds, not the full backoff: one attempt with a cached copy to fall
+            // back on, else two quick retries for a blip before saying the Hub cannot be reached.
+            info = await http.RetryAsync(() => api.ModelInfoAsync(repoId, revision, cancellation), null, cancellation,
+                retries: cached is null ? 2 : 0).ConfigureAwait(false);
         }
         catch (HubTransientException e)
         {

@@ -71,8 +71,10 @@ internal sealed class HubHttp : IDisposable
     /// for which <paramref name="progressed"/> says true (bytes arrived) does not count against the retries,
     /// so a flaky connection still finishes a large file.
     /// </summary>
-    public async Task<T> RetryAsync<T>(Func<Task<T>> attempt, Func<bool>? progressed, CancellationToken cancellation)
+    /// <param name="retries">At most this many retries, when fewer than the options allow.</param>
+    public async Task<T> RetryAsync<T>(Func<Task<T>> attempt, Func<bool>? progressed, CancellationToken cancellation, int? retries = null)
     {
+        var limit = Math.Min(retries ?? Options.Retries, Options.Retries);
         var failures = 0;
         while (true)
         {
@@ -83,7 +85,7 @@ internal sealed class HubHttp : IDisposable
             catch (HubTransientException)
             {
                 if (progressed?.Invoke() == true) failures = 0;
-                if (failures >= Options.Retries) throw;
+                if (failures >= limit) throw;
                 failures++;
             }
             var delay = Options.RetryDelay * Math.Pow(2, failures - 1);

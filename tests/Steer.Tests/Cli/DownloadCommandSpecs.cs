@@ -1,3 +1,4 @@
+using Steer.Cli.Commands.Shared;
 using Steer.Tests.Hub;
 
 namespace Steer.Tests.Cli;
@@ -19,6 +20,9 @@ public sealed class DownloadCommandSpecs : IDisposable
     private string Snapshot => Path.Combine(_environment.Cache.Path, "models--steer-tests--tiny", "snapshots", FakeHub.CommitOf(RepoId));
 
     public void Dispose() => _environment.Dispose();
+
+    private static string WeightsLine(string output) =>
+        output.Split(Environment.NewLine).Single(line => line.StartsWith("  model.safetensors ", StringComparison.Ordinal));
 
     [Fact]
     public void Download_with_json_prints_the_repo_commit_snapshot_and_files_and_nothing_on_stderr_when_not_a_terminal()
@@ -49,11 +53,12 @@ public sealed class DownloadCommandSpecs : IDisposable
         var second = Cli.Run("download", RepoId);
 
         // Assert
-        first.Output.ShouldContain("model.safetensors");
-        first.Output.ShouldContain("downloaded");
+        var weightsSize = DownloadProgressBar.Size(HubModels.Single["model.safetensors"].Length);
+        WeightsLine(first.Output).ShouldEndWith($" {weightsSize}  downloaded");
         second.ExitCode.ShouldBe(0, second.Error);
         second.Output.ShouldStartWith($"{RepoId} (revision main) is at commit {FakeHub.CommitOf(RepoId)}");
         second.Output.ShouldNotContain("downloaded");
+        WeightsLine(second.Output).ShouldEndWith($" {weightsSize}  cached");
         second.Output.ShouldContain($"snapshot {Snapshot}");
         Hub.FileDownloads.Count.ShouldBe(transfers);
     }
@@ -84,6 +89,20 @@ public sealed class DownloadCommandSpecs : IDisposable
         finished.Count.ShouldBe(HubModels.SingleFetched.Length);
         finished.ShouldContain(line => line.StartsWith("model.safetensors ") && line.Contains("100% [============]") && line.EndsWith(" done"));
         result.Output.ShouldNotContain("\r");
+    }
+
+    [Fact]
+    public void On_a_terminal_a_failed_download_ends_its_progress_line_so_the_error_starts_a_line_of_its_own()
+    {
+        // Arrange
+        Hub.Corrupt("model.safetensors");
+
+        // Act
+        var result = Cli.RunOnTerminal("download", RepoId);
+
+        // Assert
+        result.ExitCode.ShouldBe(4, result.Error);
+        result.Error.ShouldContain(" failed" + Environment.NewLine + "steer: error: The download of 'model.safetensors'");
     }
 
     [Fact]

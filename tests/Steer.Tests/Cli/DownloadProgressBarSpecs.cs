@@ -46,6 +46,16 @@ public sealed class DownloadProgressBarSpecs
     }
 
     [Fact]
+    public void A_failed_file_says_so_and_keeps_the_bar_where_it_stopped()
+    {
+        // Act
+        var line = DownloadProgressBar.Line(new DownloadProgress("org/m", "model.safetensors", 500, 1000, 0, true, Failed: true), 2_000);
+
+        // Assert
+        line.ShouldBe("model.safetensors         50% [======>     ] 500 B/1.0 kB 2.0 kB/s failed");
+    }
+
+    [Fact]
     public void Without_a_known_size_only_the_bytes_and_rate_are_shown()
     {
         // Act

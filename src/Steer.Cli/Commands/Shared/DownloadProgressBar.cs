@@ -5,8 +5,9 @@ namespace Steer.Cli.Commands.Shared;
 
 /// <summary>
 /// One line per file on a terminal, redrawn in place with '\r': name, percentage, bar, bytes, rate and time left,
-/// e.g. <c>model.safetensors  45% [=====>      ] 2.9 GB/6.4 GB 48.2 MB/s ETA 1:12</c>. It ends with a newline when the
-/// file is done. Kept under 80 columns, since a line that wraps cannot be redrawn.
+/// e.g. <c>model.safetensors  45% [=====>      ] 2.9 GB/6.4 GB 48 MB/s ETA 1:12</c>. It ends with a newline when the
+/// file is done or has failed, so that an error message starts on a line of its own. Kept under 80 columns, since
+/// a line that wraps cannot be redrawn.
 /// </summary>
 internal sealed class DownloadProgressBar(TextWriter error) : IProgress<DownloadProgress>
 {
@@ -45,8 +46,9 @@ internal sealed class DownloadProgressBar(TextWriter error) : IProgress<Download
 
         var fraction = Math.Clamp((double)value.BytesDone / total, 0, 1);
         var filled = (int)(fraction * BarWidth);
-        var bar = fraction >= 1 ? new string('=', BarWidth) : new string('=', filled) + ">" + new string(' ', BarWidth - filled - 1);
-        var tail = value.Finished ? " done"
+        var bar = fraction >= 1 && !value.Failed ? new string('=', BarWidth) : new string('=', filled) + ">" + new string(' ', BarWidth - filled - 1);
+        var tail = value.Failed ? " failed"
+            : value.Finished ? " done"
             : value.SecondsLeft is { } left ? " ETA " + Duration(left)
             : "";
         return $"{name} {fraction * 100,3:0}% [{bar}] {Size(value.BytesDone)}/{Size(total)}{speed}{tail}";
