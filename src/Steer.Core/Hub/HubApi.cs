@@ -60,7 +60,7 @@ internal sealed partial class HubApi(HubHttp http)
 
         var etag = Header(response, "X-Linked-Etag") ?? Header(response, "ETag")
             ?? throw new SteerException(ErrorKind.Environment,
-                $"{HubHttp.Describe(url)} gave no ETag for '{file}'; is {Options.Endpoint} a Hugging Face Hub or mirror?");
+                $"{HubHttp.Describe(url)} gave no ETag for '{file}'; is {HubHttp.Describe(Options.Endpoint)} a Hugging Face Hub or mirror?");
         etag = NormalizeEtag(etag);
         // The etag names the blob file, so it must be a harmless file name whatever the server sent.
         if (!SafeEtag().IsMatch(etag) || etag.Contains("..", StringComparison.Ordinal))
@@ -111,7 +111,7 @@ internal sealed partial class HubApi(HubHttp http)
         var status = response.StatusCode;
         if ((int)status is >= 200 and <= 399) return;
         var code = Header(response, "X-Error-Code");
-        var where = Options.Endpoint.GetLeftPart(UriPartial.Authority);
+        var where = HubHttp.Origin(Options.Endpoint);
         switch (status)
         {
             case HttpStatusCode.Unauthorized:

@@ -55,7 +55,7 @@ public static class HubDownloader
         }
         catch (HubTransientException e)
         {
-            var endpoint = options.Endpoint.GetLeftPart(UriPartial.Authority);
+            var endpoint = HubHttp.Origin(options.Endpoint);
             if (cached is null)
                 throw new SteerException(ErrorKind.Environment,
                     $"Cannot reach the Hugging Face Hub at {endpoint} ({e.Message}), and model '{repoId}' (revision '{revision}') " +

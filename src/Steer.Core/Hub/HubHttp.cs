@@ -97,8 +97,11 @@ internal sealed class HubHttp : IDisposable
     public static bool IsTransient(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout;
 
-    /// <summary>Scheme, host and path of a URL, without the query: storage URLs carry signatures in it.</summary>
-    public static string Describe(Uri url) => url.GetLeftPart(UriPartial.Path);
+    /// <summary>Scheme, host and path of a URL, for messages: no query (storage URLs carry signatures in it) and no user info.</summary>
+    public static string Describe(Uri url) => url.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+
+    /// <summary>Scheme, host and port, for messages, without any user info.</summary>
+    public static string Origin(Uri url) => url.GetComponents(UriComponents.SchemeAndServer, UriFormat.UriEscaped);
 
     public void Dispose() => _client.Dispose();
 

@@ -85,7 +85,7 @@ public sealed record HubOptions
     /// <summary>Keeps the token out of ToString, and so out of logs, test failures and debugger views.</summary>
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append($"Endpoint = {Endpoint}, Token = {(Token is null ? "(none)" : "(hidden)")}, Offline = {Offline}, ");
+        builder.Append($"Endpoint = {HubHttp.Describe(Endpoint)}, Token = {(Token is null ? "(none)" : "(hidden)")}, Offline = {Offline}, ");
         builder.Append($"CacheRoot = {CacheRoot}, Retries = {Retries}, RetryDelay = {RetryDelay}, MaxRetryDelay = {MaxRetryDelay}, ");
         builder.Append($"Timeout = {Timeout}, LockTimeout = {LockTimeout?.ToString() ?? "(none)"}");
         return true;

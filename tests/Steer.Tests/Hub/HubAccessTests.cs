@@ -1,3 +1,5 @@
+using Steer.Hub;
+
 namespace Steer.Tests.Hub;
 
 /// <summary>Tokens, refusals, offline mode and an unreachable Hub.</summary>
@@ -61,6 +63,22 @@ public sealed class HubAccessTests : HubTestBase
 
         // Assert
         error.Message.ShouldBe($"Model 'steer-tests/missing' was not found on {Hub.Endpoint.GetLeftPart(UriPartial.Authority)} (HTTP 404).");
+    }
+
+    [Fact]
+    public void Credentials_written_into_the_endpoint_url_never_appear_in_messages()
+    {
+        // Arrange
+        var endpoint = new UriBuilder(Hub.Endpoint) { UserName = "someone", Password = "pw-secret" }.Uri;
+        var options = Options with { Endpoint = endpoint };
+
+        // Act
+        var error = Fails(ErrorKind.NotFound, () => Download("steer-tests/missing", options: options));
+
+        // Assert
+        error.Message.ShouldContain(HubHttp.Origin(Hub.Endpoint));
+        error.Message.ShouldNotContain("pw-secret");
+        options.ToString().ShouldNotContain("pw-secret");
     }
 
     [Fact]
