@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Steer.Tests.Hub;
 
 /// <summary>Interrupted, wrong, failing and concurrent downloads.</summary>
@@ -130,5 +132,46 @@ public sealed class HubRobustnessTests : HubTestBase
         Hub.FileDownloads.Count.ShouldBe(HubModels.SingleFetched.Length);
         both.SelectMany(s => s.Downloaded).Order().ShouldBe(HubModels.SingleFetched.Order());
         Directory.GetFiles(Path.Combine(RepoFolder, "blobs")).ShouldAllBe(path => !path.EndsWith(".incomplete"));
+    }
+
+    [Fact]
+    public async Task Two_steer_processes_downloading_the_same_model_at_once_fetch_each_file_once()
+    {
+        // Arrange: slow enough (about 2 s for the weights) that the second process starts while the first downloads.
+        Hub.Throttle = TimeSpan.FromMilliseconds(200);
+
+        // Act
+        var results = await Task.WhenAll(RunSteerProcess("download", RepoId, "--json"), RunSteerProcess("download", RepoId, "--json"));
+
+        // Assert
+        foreach (var (exitCode, output, error) in results)
+        {
+            exitCode.ShouldBe(0, error);
+            output.ShouldContain(Commit);
+        }
+        WeightRequests().Count.ShouldBe(1);
+        File.ReadAllBytes(Path.Combine(RepoFolder, "snapshots", Commit, Weights)).ShouldBe(WeightBytes);
+    }
+
+    /// <summary>Runs the steer CLI built next to the tests as a separate process, pointed at the fake Hub and the test cache.</summary>
+    private async Task<(int ExitCode, string Output, string Error)> RunSteerProcess(params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "steer.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["HF_ENDPOINT"] = Hub.Endpoint.ToString();
+        start.Environment["HF_HUB_CACHE"] = Cache.Path;
+        start.Environment["HF_TOKEN_PATH"] = Cache.File("no-token");
+        foreach (var variable in new[] { "HF_HOME", "HF_TOKEN", "HF_HUB_OFFLINE" }) start.Environment.Remove(variable);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
     }
 }
