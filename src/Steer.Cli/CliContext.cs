@@ -2,4 +2,5 @@ namespace Steer.Cli;
 
 /// <summary>Where a command writes. Tests pass string writers; the real program passes the console.</summary>
 /// <param name="IsTerminal">Whether Output is an interactive terminal (enables streaming niceties and colour).</param>
-public sealed record CliContext(TextWriter Output, TextWriter Error, bool IsTerminal = false);
+/// <param name="ErrorIsTerminal">Whether Error is an interactive terminal (enables the download progress bar).</param>
+public sealed record CliContext(TextWriter Output, TextWriter Error, bool IsTerminal = false, bool ErrorIsTerminal = false);

@@ -17,6 +17,7 @@ public static class SteerCli
             VectorCommand.Create(context),
             RecipesCommand.Create(context),
             InspectCommand.Create(context),
+            DownloadCommand.Create(context),
             BenchCommand.Create(context),
             DebugCommand.Create(context),
         };

@@ -55,13 +55,13 @@ public sealed partial class LanguageModel : IDisposable
 
     /// <summary>
     /// Loads a model from a local directory (config.json + model.safetensors, or sharded safetensors with an
-    /// index) or a Hugging Face id found in the local cache.
+    /// index) or a Hugging Face id, downloaded into the Hugging Face cache unless it is there already.
     /// </summary>
     public static LanguageModel Load(string model, ModelOptions? options = null)
     {
         options ??= new ModelOptions();
         TorchRuntime.EnsureLoaded();
-        var files = ModelLocator.Resolve(model, options.Revision);
+        var files = ModelLocator.Resolve(model, options.Revision, options.Hub);
         using var source = new SafetensorsWeightSource(files.WeightFiles);
         return Create(files.ConfigPath, source, Gpt2Tokenizer.FromDirectory(files.Directory), files.DisplayName, options);
     }

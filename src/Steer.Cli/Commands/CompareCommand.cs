@@ -17,7 +17,7 @@ internal static class CompareCommand
     /// <summary>The command, also used by 'steer recipes run' with the recipe given as an argument.</summary>
     internal static Command Build(string name, string description, CliContext context, Argument<string>? recipeArgument = null)
     {
-        var model = new ModelArguments();
+        var model = new ModelArguments(context);
         var input = new InputArguments("--prompt", "The prompt; <|endoftext|> is prepended unless --no-bos. A recipe supplies its own.");
         var sampling = new SamplingArguments(RecipeBook.PostSampling, defaultCount: 3, defaultMaxNewTokens: 50, defaultSeed: 0);
         var steering = new SteeringArguments();

@@ -9,7 +9,7 @@ internal static class GenerateCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new ModelArguments();
+        var model = new ModelArguments(context);
         var input = new InputArguments("--prompt", "The prompt; <|endoftext|> is prepended unless --no-bos.");
         var sampling = new SamplingArguments(new SamplingOptions());
         var steering = new SteeringArguments();

@@ -10,7 +10,7 @@ internal static class InspectCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new ModelArguments();
+        var model = new ModelArguments(context);
         var json = new Option<bool>("--json") { Description = "Print as JSON." };
         var command = new Command("inspect", "Show a model's shape, parameter count, dtype and hook point names.") { json };
         model.AddTo(command);

@@ -8,7 +8,7 @@ internal static class ScoreCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new ModelArguments();
+        var model = new ModelArguments(context);
         var input = new InputArguments("--text", "The text to score; <|endoftext|> is prepended unless --no-bos.");
         var steering = new SteeringArguments();
         var json = new Option<bool>("--json") { Description = "Print {\"ids\":[...],\"token_logprobs\":[...],\"perplexity\":x}." };

@@ -8,7 +8,7 @@ internal static class TokenizeCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new ModelArguments();
+        var model = new ModelArguments(context);
         var text = new Option<string>("--text") { Description = "The text to tokenize.", Required = true };
         var noBos = new Option<bool>("--no-bos") { Description = "Do not prepend <|endoftext|> (50256)." };
         var json = new Option<bool>("--json") { Description = "Print {\"ids\":[...],\"tokens\":[...]}." };

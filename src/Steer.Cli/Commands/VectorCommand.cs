@@ -9,7 +9,7 @@ internal static class VectorCommand
 {
     public static Command Create(CliContext context)
     {
-        var model = new ModelArguments();
+        var model = new ModelArguments(context);
         var steering = new SteeringArguments();
         var output = new Option<string>("--out") { Description = "Where to write the vector (safetensors).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print what was saved as JSON." };

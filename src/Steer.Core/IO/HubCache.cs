@@ -14,15 +14,17 @@ public static partial class HubCache
         new(["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "distilgpt2"], StringComparer.Ordinal);
 
     /// <summary>The cache directory, resolved the way huggingface_hub resolves it.</summary>
-    public static string Root()
+    public static string Root() =>
+        NonEmpty("HF_HUB_CACHE") is { } hubCache ? ExpandHome(hubCache) : Path.Combine(HuggingFaceHome(), "hub");
+
+    /// <summary>$HF_HOME, which holds the hub cache and the login token; huggingface_hub derives its default from XDG_CACHE_HOME when set.</summary>
+    internal static string HuggingFaceHome()
     {
-        if (NonEmpty("HF_HUB_CACHE") is { } hubCache) return ExpandHome(hubCache);
-        if (NonEmpty("HF_HOME") is { } home) return Path.Combine(ExpandHome(home), "hub");
-        // huggingface_hub derives its default from XDG_CACHE_HOME when set, and ~/.cache otherwise.
+        if (NonEmpty("HF_HOME") is { } home) return ExpandHome(home);
         var cache = NonEmpty("XDG_CACHE_HOME") is { } xdg
             ? ExpandHome(xdg)
             : Path.Combine(Home(), ".cache");
-        return Path.Combine(cache, "huggingface", "hub");
+        return Path.Combine(cache, "huggingface");
     }
 
     /// <summary>Maps the legacy GPT-2 short names to "openai-community/&lt;name&gt;"; any other id is returned unchanged.</summary>
@@ -40,17 +42,15 @@ public static partial class HubCache
     /// The snapshot directory of <paramref name="repoId"/> at <paramref name="revision"/> (a branch or tag
     /// recorded under refs/, or a 40-hex commit), or null when the cache does not hold it.
     /// </summary>
-    public static string? FindSnapshot(string repoId, string revision)
+    /// <param name="root">The cache root; <see cref="Root"/> when null.</param>
+    public static string? FindSnapshot(string repoId, string revision, string? root = null)
     {
-        if (!IsValidRepoId(repoId))
-            throw new SteerException(ErrorKind.InvalidArgument, $"'{repoId}' is not a Hugging Face model id (expected 'name' or 'org/name').");
-        // Revisions become path components below, so "..", absolute paths and odd characters are refused.
-        if (!Revision().IsMatch(revision) || revision.Split('/').Any(part => part is "" or "." or ".."))
-            throw new SteerException(ErrorKind.InvalidArgument, $"'{revision}' is not a valid revision (a branch, tag or commit hash).");
+        RequireValidRepoId(repoId);
+        RequireValidRevision(revision);
 
-        var repo = Path.Combine(Root(), "models--" + repoId.Replace("/", "--", StringComparison.Ordinal));
+        var repo = Path.Combine(root ?? Root(), RepoFolderName(repoId));
         string commit;
-        if (CommitHash().IsMatch(revision))
+        if (IsCommit(revision))
         {
             commit = revision;
         }
@@ -59,12 +59,31 @@ public static partial class HubCache
             var refFile = Path.Combine(repo, "refs", revision);
             if (!File.Exists(refFile)) return null;
             commit = File.ReadAllText(refFile).Trim();
-            if (!CommitHash().IsMatch(commit))
+            if (!IsCommit(commit))
                 throw new SteerException(ErrorKind.InvalidModel, $"The Hugging Face cache file '{refFile}' does not hold a commit hash; the cache is damaged.");
         }
 
         var snapshot = Path.Combine(repo, "snapshots", commit);
         return Directory.Exists(snapshot) ? snapshot : null;
+    }
+
+    /// <summary>The folder huggingface_hub keeps a model in: "models--org--name".</summary>
+    internal static string RepoFolderName(string repoId) => "models--" + repoId.Replace("/", "--", StringComparison.Ordinal);
+
+    /// <summary>True for a full 40-hex commit hash, which names one snapshot forever (unlike a branch or tag).</summary>
+    internal static bool IsCommit(string revision) => CommitHash().IsMatch(revision);
+
+    internal static void RequireValidRepoId(string repoId)
+    {
+        if (!IsValidRepoId(repoId))
+            throw new SteerException(ErrorKind.InvalidArgument, $"'{repoId}' is not a Hugging Face model id (expected 'name' or 'org/name').");
+    }
+
+    /// <summary>Revisions become path components (refs/&lt;revision&gt;), so "..", absolute paths and odd characters are refused.</summary>
+    internal static void RequireValidRevision(string revision)
+    {
+        if (!Revision().IsMatch(revision) || revision.Split('/').Any(part => part is "" or "." or ".."))
+            throw new SteerException(ErrorKind.InvalidArgument, $"'{revision}' is not a valid revision (a branch, tag or commit hash).");
     }
 
     /// <summary>The home directory, even when it does not exist (the verified lookup would return "").</summary>

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Steer.Hub;
 
 namespace Steer.IO;
 
@@ -8,7 +8,7 @@ namespace Steer.IO;
 /// </summary>
 public sealed record ModelFiles(string Directory, string ConfigPath, IReadOnlyList<string> WeightFiles, string DisplayName);
 
-/// <summary>Turns what the user passed as --model (a directory, a file, or a Hub id) into concrete files.</summary>
+/// <summary>Turns what the user passed as --model (a directory, a file, or a Hub id, downloaded when needed) into concrete files.</summary>
 public static class ModelLocator
 {
     private const string ConfigName = "config.json";
@@ -18,7 +18,8 @@ public static class ModelLocator
     /// <summary>Extensions of PyTorch pickle checkpoints, which are refused rather than loaded.</summary>
     private static readonly string[] PickleExtensions = [".bin", ".pt", ".ckpt", ".pth"];
 
-    public static ModelFiles Resolve(string model, string revision = "main")
+    /// <param name="hub">How to reach the Hub for a model id; null reads the environment (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, ...).</param>
+    public static ModelFiles Resolve(string model, string revision = "main", HubOptions? hub = null)
     {
         if (string.IsNullOrWhiteSpace(model))
             throw new SteerException(ErrorKind.InvalidArgument, "No model given: pass a model directory, a .safetensors file or a Hugging Face id.");
@@ -36,7 +37,7 @@ public static class ModelLocator
         if (LooksLikePath(model))
             throw new SteerException(ErrorKind.NotFound, $"Model path '{model}' does not exist.");
 
-        return FromHub(model, revision);
+        return FromHub(model, revision, hub);
     }
 
     private static ModelFiles FromFile(string path)
@@ -52,22 +53,15 @@ public static class ModelLocator
         return new ModelFiles(directory, RequireConfig(directory), [path], directory);
     }
 
-    private static ModelFiles FromHub(string model, string revision)
+    private static ModelFiles FromHub(string model, string revision, HubOptions? hub)
     {
         if (!HubCache.IsValidRepoId(model))
             throw new SteerException(ErrorKind.InvalidArgument,
                 $"'{model}' is not an existing file or directory, nor a Hugging Face model id ('name' or 'org/name').");
 
-        var id = HubCache.CanonicalId(model);
-        // huggingface_hub names the cache folder after the id as the user typed it, so "gpt2" downloaded
-        // before (or without) the openai-community rename lives under models--gpt2: try both.
-        var snapshot = HubCache.FindSnapshot(id, revision)
-            ?? (id != model ? HubCache.FindSnapshot(model, revision) : null);
-        if (snapshot is null)
-            throw new SteerException(ErrorKind.NotFound,
-                $"Model '{id}' (revision '{revision}') is not in the local Hugging Face cache at '{HubCache.Root()}', " +
-                "and downloading is not available yet. Pass a local directory containing config.json and model.safetensors instead.");
-        return FromDirectory(snapshot, id);
+        // Downloads on demand, or finds the cached copy (offline, or when the Hub cannot be reached).
+        var snapshot = HubDownloader.Download(model, revision, hub);
+        return FromDirectory(snapshot.Directory, snapshot.RepoId);
     }
 
     private static ModelFiles FromDirectory(string directory, string displayName)
@@ -97,47 +91,17 @@ public static class ModelLocator
         return config;
     }
 
-    /// <summary>The distinct weight_map values, in order, each verified to exist next to the index.</summary>
+    /// <summary>The shards named by the index, in order, each verified to exist next to it.</summary>
     private static List<string> ReadShards(string directory, string index)
     {
-        JsonDocument document;
-        try
+        var shards = ShardIndex.FileNames(index).Select(file => Path.Combine(directory, file)).ToList();
+        foreach (var shard in shards)
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(index));
+            if (!File.Exists(shard))
+                throw new SteerException(ErrorKind.InvalidModel,
+                    $"Shard '{Path.GetFileName(shard)}' listed in '{index}' is missing from '{directory}'; the download is incomplete.");
         }
-        catch (JsonException e)
-        {
-            throw new SteerException(ErrorKind.InvalidModel, $"Shard index '{index}' is not valid JSON ({e.Message}).");
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
-                throw new SteerException(ErrorKind.InvalidModel, $"Shard index '{index}' has no weight_map object.");
-
-            var shards = new List<string>();
-            foreach (var entry in map.EnumerateObject())
-            {
-                var file = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : "";
-                // Shard names come from a downloaded file; refusing separators keeps every read inside the model directory.
-                if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or ".." || file.Contains('\\'))
-                    throw new SteerException(ErrorKind.InvalidModel,
-                        $"Shard index '{index}' maps tensor '{entry.Name}' to '{entry.Value.GetRawText()}', which is not a file name.");
-                var path = Path.Combine(directory, file);
-                if (!shards.Contains(path)) shards.Add(path);
-            }
-
-            if (shards.Count == 0)
-                throw new SteerException(ErrorKind.InvalidModel, $"Shard index '{index}' lists no weight files.");
-            foreach (var shard in shards)
-            {
-                if (!File.Exists(shard))
-                    throw new SteerException(ErrorKind.InvalidModel,
-                        $"Shard '{Path.GetFileName(shard)}' listed in '{index}' is missing from '{directory}'; the download is incomplete.");
-            }
-            return shards;
-        }
+        return shards;
     }
 
     private static string? FindPickle(string directory) =>
@@ -146,7 +110,7 @@ public static class ModelLocator
             .Order(StringComparer.Ordinal)
             .FirstOrDefault();
 
-    private static SteerException PickleRefused(string path) => new(ErrorKind.InvalidModel,
+    internal static SteerException PickleRefused(string path) => new(ErrorKind.InvalidModel,
         $"'{path}' is a PyTorch pickle checkpoint. Steer never unpickles, because loading a pickle can execute " +
         "arbitrary code. Convert the model to safetensors first, e.g. with Hugging Face's safetensors convert script " +
         "(https://huggingface.co/spaces/safetensors/convert) or model.save_pretrained(dir, safe_serialization=True) " +

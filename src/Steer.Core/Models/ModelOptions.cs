@@ -1,3 +1,4 @@
+using Steer.Hub;
 using static TorchSharp.torch;
 
 namespace Steer.Models;
@@ -12,6 +13,9 @@ public sealed record ModelOptions
     public string Device { get; init; } = "cpu";
 
     public string Revision { get; init; } = "main";
+
+    /// <summary>How a Hub id is downloaded (endpoint, token, offline, progress); null reads the environment.</summary>
+    public HubOptions? Hub { get; init; }
 
     internal ScalarType ScalarType => DType.ToLowerInvariant() switch
     {

@@ -27,11 +27,16 @@ internal sealed record CliResult(int ExitCode, string Output, string Error)
 internal static class Cli
 {
     /// <summary>Runs <c>steer args</c> in-process with captured output.</summary>
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => Run(errorIsTerminal: false, args);
+
+    /// <summary>Runs <c>steer args</c> as if stderr were a terminal, where downloads show a progress bar.</summary>
+    public static CliResult RunOnTerminal(params string[] args) => Run(errorIsTerminal: true, args);
+
+    private static CliResult Run(bool errorIsTerminal, string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = SteerCli.Run(args, new CliContext(output, error));
+        var exitCode = SteerCli.Run(args, new CliContext(output, error, ErrorIsTerminal: errorIsTerminal));
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 

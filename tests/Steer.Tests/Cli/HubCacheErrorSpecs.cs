@@ -2,11 +2,14 @@ using Steer.Tests.IO;
 
 namespace Steer.Tests.Cli;
 
-/// <summary>Hugging Face ids that the local cache does not hold exit with 3; these tests point the cache at an empty directory.</summary>
+/// <summary>
+/// In offline mode, Hugging Face ids that the local cache does not hold exit with 3; these tests point the cache at an
+/// empty directory. (Downloading is covered by Hub/DownloadCommandSpecs against a fake Hub.)
+/// </summary>
 [Collection("Environment")]
 public sealed class HubCacheErrorSpecs : IDisposable
 {
-    private static readonly string[] Variables = ["HF_HUB_CACHE", "HF_HOME", "STEER_MODEL"];
+    private static readonly string[] Variables = ["HF_HUB_CACHE", "HF_HOME", "STEER_MODEL", "HF_HUB_OFFLINE"];
     private readonly Dictionary<string, string?> _saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
     private readonly TempDirectory _cache = new();
 
@@ -15,6 +18,7 @@ public sealed class HubCacheErrorSpecs : IDisposable
         Environment.SetEnvironmentVariable("HF_HUB_CACHE", _cache.Path);
         Environment.SetEnvironmentVariable("HF_HOME", null);
         Environment.SetEnvironmentVariable("STEER_MODEL", null);
+        Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
     }
 
     public void Dispose()
@@ -34,7 +38,7 @@ public sealed class HubCacheErrorSpecs : IDisposable
 
         // Assert
         result.ShouldFailWith(3, "Model 'some-org/not-downloaded' (revision 'main') is not in the local Hugging Face cache",
-            $"'{_cache.Path}'");
+            $"'{_cache.Path}'", "offline mode is on");
     }
 
     [Fact]

@@ -10,9 +10,12 @@ public sealed class EnvironmentCollection;
 public class ModelLocatorTests
 {
     private const string Commit = "0123456789abcdef0123456789abcdef01234567";
-    private static readonly string[] CacheVariables = ["HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HOME"];
+    private static readonly string[] CacheVariables = ["HF_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HOME", "HF_HUB_OFFLINE"];
 
-    /// <summary>Runs <paramref name="body"/> with the Hugging Face variables set as given (null unsets), restoring them after.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> with the Hugging Face variables set as given (null unsets), restoring them after.
+    /// Offline mode is on unless given, so that these cache lookups never try the network (HubDownloaderTests do that).
+    /// </summary>
     private static void WithEnvironment(Dictionary<string, string?> values, Action body)
     {
         var saved = CacheVariables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
@@ -20,6 +23,7 @@ public class ModelLocatorTests
         {
             foreach (var variable in CacheVariables.Where(v => v != "HOME"))
                 Environment.SetEnvironmentVariable(variable, null);
+            Environment.SetEnvironmentVariable("HF_HUB_OFFLINE", "1");
             foreach (var (variable, value) in values)
                 Environment.SetEnvironmentVariable(variable, value);
             body();
@@ -257,7 +261,7 @@ public class ModelLocatorTests
     }
 
     [Fact]
-    public void A_hub_id_absent_from_the_cache_is_not_found_and_says_where_it_looked()
+    public void A_hub_id_absent_from_the_cache_in_offline_mode_is_not_found_and_says_where_it_looked()
     {
         using var cache = new TempDirectory();
 
@@ -267,6 +271,7 @@ public class ModelLocatorTests
             message.ShouldContain("openai-community/gpt2-xl");
             message.ShouldContain("not in the local Hugging Face cache");
             message.ShouldContain(cache.Path);
+            message.ShouldContain("offline mode is on (HF_HUB_OFFLINE=1)");
             message.ShouldContain("config.json");
         });
     }

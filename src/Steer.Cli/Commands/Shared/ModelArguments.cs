@@ -1,12 +1,14 @@
 using System.CommandLine;
+using Steer.Hub;
 using Steer.IO;
 using Steer.Models;
 using Steer.Tokenization;
 
 namespace Steer.Cli.Commands.Shared;
 
-/// <summary>--model, --dtype, --device and --revision, shared by every command that loads a model.</summary>
-internal sealed class ModelArguments
+/// <summary>--model, --dtype, --device, --revision and --quiet, shared by every command that loads a model.</summary>
+/// <remarks>A Hub id that is not in the cache is downloaded on demand, with progress on stderr (see <see cref="HubSettings"/>).</remarks>
+internal sealed class ModelArguments(CliContext context)
 {
     public const string DefaultModel = "gpt2";
 
@@ -29,6 +31,10 @@ internal sealed class ModelArguments
         Description = "Hub revision (branch, tag or commit) of a model id.",
         DefaultValueFactory = _ => "main",
     };
+    private readonly Option<bool> _quiet = new("--quiet", "-q")
+    {
+        Description = "No download progress bar (it only shows when stderr is a terminal anyway).",
+    };
 
     public void AddTo(Command command)
     {
@@ -36,6 +42,7 @@ internal sealed class ModelArguments
         command.Add(_dtype);
         command.Add(_device);
         command.Add(_revision);
+        command.Add(_quiet);
     }
 
     /// <param name="fallback">The model when neither --model nor $STEER_MODEL says (a recipe's gpt2-xl, say).</param>
@@ -47,6 +54,7 @@ internal sealed class ModelArguments
         DType = parse.GetValue(_dtype)!,
         Device = parse.GetValue(_device)!,
         Revision = parse.GetValue(_revision)!,
+        Hub = Hub(parse),
     };
 
     public LanguageModel Load(ParseResult parse, string? fallback = null) => LanguageModel.Load(ModelName(parse, fallback), Options(parse));
@@ -55,6 +63,8 @@ internal sealed class ModelArguments
     public Gpt2Tokenizer Tokenizer(ParseResult parse)
     {
         var name = parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL");
-        return name is null ? Gpt2Tokenizer.Default : Gpt2Tokenizer.FromDirectory(ModelLocator.Resolve(name, parse.GetValue(_revision)!).Directory);
+        return name is null ? Gpt2Tokenizer.Default : Gpt2Tokenizer.FromDirectory(ModelLocator.Resolve(name, parse.GetValue(_revision)!, Hub(parse)).Directory);
     }
+
+    private HubOptions Hub(ParseResult parse) => HubSettings.Options(context, parse.GetValue(_quiet));
 }
