@@ -20,6 +20,13 @@ public static class Charts
     public const int Width = 720;
     public const int Height = 440;
 
+    /// <summary>A common sans-serif family when the machine has one (ScottPlot's default falls back to a serif).</summary>
+    private static readonly Lazy<string?> SansFont = new(() =>
+    {
+        var families = SkiaSharp.SKFontManager.Default.FontFamilies.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return new[] { "DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica" }.FirstOrDefault(families.Contains);
+    });
+
     /// <summary>Lines with markers, one colour each; a baseline shares its line's colour when their labels match, else it is grey.</summary>
     public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series,
         IReadOnlyList<ChartBaseline> baselines, bool integerX = false)
@@ -40,7 +47,9 @@ public static class Charts
             rule.LegendText = baseline.Label;
         }
         if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.ShowLegend(Alignment.UpperRight);
+        // Below the data area, so the legend never hides a line.
+        plot.Legend.Orientation = Orientation.Horizontal;
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
@@ -63,14 +72,26 @@ public static class Charts
             label.LabelOffsetX = 5;
         }
         plot.Add.HorizontalLine(0, 1, Colors.Gray, LinePattern.Dashed);
-        foreach (var axis in new ScottPlot.IAxis[] { plot.Axes.Bottom, plot.Axes.Left })
-            axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                IntegerTicksOnly = true,
-                LabelFormatter = v => Math.Pow(10, v).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            };
+        plot.Axes.Bottom.TickGenerator = LogTicks(xs);
+        plot.Axes.Left.TickGenerator = LogTicks([.. ys, 0]);
         return plot;
+    }
+
+    /// <summary>
+    /// Ticks for an axis that shows log10 of its values, labelled with the values: 1-2-5 steps per decade, or
+    /// every 1..9 × 10^k when the data spans too little of a decade for three of those.
+    /// </summary>
+    private static ScottPlot.TickGenerators.NumericManual LogTicks(IReadOnlyList<double> logValues)
+    {
+        var (low, high) = (logValues.Min() - 0.05, logValues.Max() + 0.05);
+        double[] Candidates(params int[] mantissas) => Enumerable.Range((int)Math.Floor(low), (int)Math.Ceiling(high) - (int)Math.Floor(low) + 1)
+            .SelectMany(k => mantissas.Select(m => Math.Log10(m * Math.Pow(10, k)))).Where(v => v >= low && v <= high).ToArray();
+        var ticks = Candidates(1, 2, 5);
+        if (ticks.Length < 3) ticks = Candidates(1, 2, 3, 4, 5, 6, 7, 8, 9);
+        var generator = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var tick in ticks)
+            generator.AddMajor(tick, Math.Pow(10, tick).ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
+        return generator;
     }
 
     /// <summary>Writes <c>path.png</c> and <c>path.svg</c> (path without extension).</summary>
@@ -101,6 +122,7 @@ public static class Charts
     private static Plot NewPlot(string title, string xLabel, string yLabel)
     {
         var plot = new Plot();
+        if (SansFont.Value is { } font) plot.Font.Set(font);
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
