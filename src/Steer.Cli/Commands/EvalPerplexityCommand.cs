@@ -30,7 +30,7 @@ internal static class EvalPerplexityCommand
             var options = texts.Options(parse);
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
             var choice = EvalSteering.Build(steering, parse, lm);
-            var evaluation = new PerplexityEvaluation(lm, topics, options);
+            using var evaluation = new PerplexityEvaluation(lm, topics, options);
             var results = evaluation.Measure(choice.Vector!, choice.Options);
             var mask = evaluation.MaskFor(choice.Vector!);
             var mode = options.Mode.ToString().ToLowerInvariant();

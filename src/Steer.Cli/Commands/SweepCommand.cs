@@ -47,6 +47,7 @@ internal static class SweepCommand
                 ("steering", string.Join(" + ", recipe.Additions.Select(a => a.Minus is null ? $"\"{a.Plus}\" x {a.Coeff:G4}" : $"(\"{a.Plus}\" - \"{a.Minus}\") x {a.Coeff:G4}")) + " x c at blocks.L.hook_resid_pre"),
             };
             var sweepMetric = Metric(metricName, parse, lm, texts, words, position, settings);
+            using var disposeMetric = sweepMetric as IDisposable;
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
             var pair = steering.Pair(parse);
             var result = Sweep.Run(sweepMetric, grid, layer => recipe.BuildAt(lm, layer, 1, pair), steering.Options(parse), progress);

@@ -1,3 +1,4 @@
+using Steer.Hooks;
 using Steer.Steering;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,29 +19,24 @@ public sealed class BatchScorer(LanguageModel model, int tokenBudget = BatchScor
     public int TokenBudget { get; } = tokenBudget > 0 ? tokenBudget
         : throw new SteerException(ErrorKind.InvalidArgument, $"the token budget must be positive, got {tokenBudget}");
 
+    internal LanguageModel Model => model;
+
     /// <summary>
     /// For each sequence, entry t is log p(ids[t+1] | ids[..t]). With a vector, every row is steered at its own
-    /// front positions (the injector reads the batch's pad lengths); every sequence must be at least as long as
-    /// the vector unless the options truncate it.
+    /// front positions (the injector reads the batch's pad lengths); a sequence shorter than the vector
+    /// receives only the positions that fit.
     /// </summary>
     public double[][] TokenLogprobs(IReadOnlyList<IReadOnlyList<int>> sequences, SteeringVector? steering = null, SteeringOptions? options = null)
     {
-        var results = new double[sequences.Count][];
-        if (sequences.Any(s => s.Count < 2))
-            throw new SteerException(ErrorKind.InvalidArgument, "scoring needs at least two tokens per sequence (the first one is only context)");
-        using var injector = steering is null ? null : new SteeringInjector(model, steering, options ?? new SteeringOptions());
-        foreach (var batch in Batches(sequences))
-        {
-            var rows = batch.Select(i => sequences[i]).ToList();
-            var logprobs = ScoreBatch(rows, injector);
-            for (var b = 0; b < batch.Count; b++) results[batch[b]] = logprobs[b];
-        }
-        return results;
+        using var plan = new ScoringPlan(this, sequences, residualBytes: 0);
+        return plan.Score(steering, options);
     }
 
     /// <summary>Indices of the sequences in each batch: sorted by length, longest first, each within the budget.</summary>
     internal IEnumerable<List<int>> Batches(IReadOnlyList<IReadOnlyList<int>> sequences)
     {
+        if (sequences.Any(s => s.Count < 2))
+            throw new SteerException(ErrorKind.InvalidArgument, "scoring needs at least two tokens per sequence (the first one is only context)");
         var order = Enumerable.Range(0, sequences.Count).OrderByDescending(i => sequences[i].Count).ThenBy(i => i).ToList();
         var batch = new List<int>();
         var width = 0;
@@ -58,11 +54,16 @@ public sealed class BatchScorer(LanguageModel model, int tokenBudget = BatchScor
         if (batch.Count > 0) yield return batch;
     }
 
-    private double[][] ScoreBatch(List<IReadOnlyList<int>> rows, SteeringInjector? injector)
+    /// <param name="start">Run from this block's cached input instead of from the embeddings.</param>
+    internal double[][] ScoreBatch(List<IReadOnlyList<int>> rows, IEnumerable<(string Name, HookFunction Hook)>? hooks,
+        (int Layer, Tensor ResidPre)? start = null)
     {
         using var scope = NewDisposeScope();
-        using var logits = model.Logits(rows, out var pads, injector?.Hooks);            // [batch, pos, vocab]
+        int[] pads = [];
+        using var logits = start is { } from ? model.LogitsFrom(rows, from.Layer, from.ResidPre, hooks)   // [batch, pos, vocab]
+            : model.Logits(rows, out pads, hooks);
         var width = logits.shape[1];
+        if (start is not null) pads = rows.Select(r => (int)width - r.Count).ToArray();
         // The target of position p is the token at p + 1; the last position predicts nothing here.
         var targets = new long[rows.Count * (width - 1)];
         for (var b = 0; b < rows.Count; b++)

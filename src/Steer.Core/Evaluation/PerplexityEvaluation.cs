@@ -21,6 +21,12 @@ public sealed record PerplexityOptions
     public int? Mask { get; init; }
 
     public int TokenBudget { get; init; } = BatchScorer.DefaultTokenBudget;
+
+    /// <summary>
+    /// Memory for the unsteered pass's residual stream at every block, which lets overlay-mode steered passes
+    /// skip the blocks before the vector's. 0 turns it off; results are the same either way.
+    /// </summary>
+    public long ResidualCacheBytes { get; init; } = 1L << 30;
 }
 
 /// <param name="Sentences">Sentences that had at least one scored token.</param>
@@ -32,15 +38,17 @@ public sealed record TopicPerplexity(string Name, int Sentences, int Skipped, in
 /// <summary>
 /// Perplexity of each topic's sentences, unsteered and steered, each sentence scored with BOS in batches. The
 /// unsteered run always scores [BOS, sentence]; it is computed once and reused by every <see cref="Measure"/>
-/// (a sweep measures many vectors against one baseline).
+/// (a sweep measures many vectors against one baseline). In overlay mode the steered run scores the very same
+/// batches, so a zero vector gives a ratio of exactly 1, and it starts at the vector's first block.
 /// </summary>
-public sealed class PerplexityEvaluation
+public sealed class PerplexityEvaluation : IDisposable
 {
     private readonly LanguageModel _model;
     private readonly PerplexityOptions _options;
     private readonly BatchScorer _scorer;
     private readonly List<(string Topic, IReadOnlyList<int> Ids)> _sentences = [];
     private readonly IReadOnlyList<Topic> _topics;
+    private ScoringPlan? _plan;
     private double[][]? _baseline;
 
     public PerplexityEvaluation(LanguageModel model, IReadOnlyList<Topic> topics, PerplexityOptions? options = null)
@@ -74,7 +82,8 @@ public sealed class PerplexityEvaluation
     public IReadOnlyList<TopicPerplexity> Measure(SteeringVector vector, SteeringOptions? steeringOptions = null)
     {
         steeringOptions ??= new SteeringOptions();
-        _baseline ??= _scorer.TokenLogprobs(_sentences.Select(s => s.Ids).ToList());
+        _plan ??= new ScoringPlan(_scorer, _sentences.Select(s => s.Ids).ToList(), _options.ResidualCacheBytes);
+        _baseline ??= _plan.Score();
         var mask = MaskFor(vector);
         var inserted = _options.Mode switch
         {
@@ -89,21 +98,31 @@ public sealed class PerplexityEvaluation
             var fits = _options.Mode != PerplexityMode.Overlay || ids.Count >= vector.Positions || steeringOptions.ShortPrompt == ShortPromptPolicy.Truncate;
             if (fits && PerplexityMask.FirstScoredToken(mask, inserted.Length) <= ids.Count - 1) used.Add(i);
         }
-        var steeredIds = used.Select(i => (IReadOnlyList<int>)[_sentences[i].Ids[0], .. inserted, .. _sentences[i].Ids.Skip(1)]).ToList();
-        var steered = steeredIds.Count == 0 ? []
-            : _scorer.TokenLogprobs(steeredIds, _options.Mode == PerplexityMode.Prompting ? null : vector, steeringOptions);
+        var steered = _options.Mode switch
+        {
+            // Every sentence, in the baseline's batches: the unused ones are simply not read.
+            PerplexityMode.Overlay => used.Count == 0 ? [] : _plan.Score(vector, steeringOptions),
+            _ => Score(used.Select(i => (IReadOnlyList<int>)[_sentences[i].Ids[0], .. inserted, .. _sentences[i].Ids.Skip(1)]).ToList(),
+                _options.Mode == PerplexityMode.Prompting ? null : vector, steeringOptions),
+        };
 
         var totals = _topics.ToDictionary(t => t.Name, _ => new PerplexityTotals());
         var counts = _topics.ToDictionary(t => t.Name, _ => 0);
         for (var u = 0; u < used.Count; u++)
         {
             var (topic, ids) = _sentences[used[u]];
-            PerplexityMask.Accumulate(totals[topic], _baseline[used[u]], steered[u], ids.Count - 1, mask, inserted.Length);
+            var row = _options.Mode == PerplexityMode.Overlay ? used[u] : u;
+            PerplexityMask.Accumulate(totals[topic], _baseline[used[u]], steered[row], ids.Count - 1, mask, inserted.Length);
             counts[topic]++;
         }
         return _topics.Select(t => new TopicPerplexity(t.Name, counts[t.Name], t.Sentences.Count - counts[t.Name], totals[t.Name].Tokens,
             totals[t.Name].PerplexityUnsteered, totals[t.Name].PerplexitySteered, totals[t.Name].Ratio)).ToList();
     }
+
+    public void Dispose() => _plan?.Dispose();
+
+    private double[][] Score(IReadOnlyList<IReadOnlyList<int>> sequences, SteeringVector? vector, SteeringOptions options) =>
+        sequences.Count == 0 ? [] : _scorer.TokenLogprobs(sequences, vector, options);
 
     /// <summary>
     /// What prompting puts after BOS: the added prompt of every addition with a positive coefficient (the

@@ -2,9 +2,11 @@ using Steer.Steering;
 
 namespace Steer.Evaluation.Sweeps;
 
-/// <summary>Perplexity ratio (steered / unsteered) per topic; the baseline is 1.</summary>
-public sealed class PerplexitySweepMetric(PerplexityEvaluation evaluation) : ISweepMetric
+/// <summary>Perplexity ratio (steered / unsteered) per topic; the baseline is 1. Disposing it disposes the evaluation.</summary>
+public sealed class PerplexitySweepMetric(PerplexityEvaluation evaluation) : ISweepMetric, IDisposable
 {
+    public void Dispose() => evaluation.Dispose();
+
     public string Name => "perplexity";
     public string ValueColumn => "ratio";
     public string ValueLabel => "perplexity ratio (steered / unsteered)";
