@@ -70,12 +70,6 @@ public sealed class PerplexityEvaluation : IDisposable
 
     public IReadOnlyList<string> Topics => _topics.Select(t => t.Name).ToList();
 
-    /// <summary>Every sentence, tokenised with BOS.</summary>
-    public int SentenceCount => _sentences.Count;
-
-    /// <summary>Scored tokens in all sentences, counting BOS: the work of one pass.</summary>
-    public int TokenCount => _sentences.Sum(s => s.Ids.Count);
-
     /// <summary>The mask used with <paramref name="vector"/>: the given one, else the vector's position count (as in the post).</summary>
     public int MaskFor(SteeringVector vector) => _options.Mask ?? vector.Positions;
 
