@@ -15,6 +15,8 @@ public static class SteerCli
             CompareCommand.Create(context),
             ScoreCommand.Create(context),
             VectorCommand.Create(context),
+            EvalCommand.Create(context),
+            SweepCommand.Create(context),
             RecipesCommand.Create(context),
             InspectCommand.Create(context),
             DownloadCommand.Create(context),

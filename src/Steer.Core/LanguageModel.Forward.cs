@@ -32,6 +32,19 @@ public sealed partial class LanguageModel
     }
 
     /// <summary>
+    /// Logits of a batch whose blocks before <paramref name="layer"/> have run already: <paramref name="residPre"/>
+    /// is that batch's <c>blocks.layer.hook_resid_pre</c> (left unchanged). Hooks before the block do not fire.
+    /// </summary>
+    internal Tensor LogitsFrom(IReadOnlyList<IReadOnlyList<int>> batch, int layer, Tensor residPre,
+        IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var attached = Hooks.AddRange(hooks ?? []);
+        return _transformer.ForwardFrom(Input(batch), layer, residPre).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Runs one sequence and records the activations at <paramref name="names"/> (all hook points when null).
     /// Cached activations are <c>[1, pos, ...]</c>; dispose the cache to free them.
     /// </summary>

@@ -21,4 +21,12 @@ internal interface ITransformer : IDisposable
 
     /// <returns>float32 logits [batch, pos, vocab]</returns>
     Tensor Forward(ForwardInput input);
+
+    /// <summary>
+    /// A prompt pass that starts at block <paramref name="layer"/> from its input <paramref name="residPre"/>
+    /// ([batch, pos, d_model], left unchanged): what <see cref="Forward"/> computes when blocks before
+    /// <paramref name="layer"/> produce that stream. Hooks before the block do not fire.
+    /// </summary>
+    /// <returns>float32 logits [batch, pos, vocab]</returns>
+    Tensor ForwardFrom(ForwardInput input, int layer, Tensor residPre);
 }

@@ -4,7 +4,8 @@ using Steer.Tokenization;
 namespace Steer.Cli.Commands.Shared;
 
 /// <summary>A text (--prompt or --text) or literal token ids (--ids), and --no-bos.</summary>
-internal sealed class InputArguments(string textOption, string textDescription)
+/// <param name="defaultText">The text when neither input is given; null makes one of them required.</param>
+internal sealed class InputArguments(string textOption, string textDescription, string? defaultText = null)
 {
     private readonly Option<string?> _text = new(textOption) { Description = textDescription };
     private readonly Option<string?> _ids = new("--ids")
@@ -33,14 +34,14 @@ internal sealed class InputArguments(string textOption, string textDescription)
                 _ => false,
             };
             if (hasText && hasIds) result.AddError($"give only one of {textOption} or --ids");
-            else if (!hasText && !hasIds && !supplied)
+            else if (!hasText && !hasIds && !supplied && defaultText is null)
                 result.AddError($"give {textOption} or --ids" + (supplies is null ? "" : $" (or {supplies.Name})"));
         });
     }
 
     public bool IsGiven(ParseResult parse) => parse.GetValue(_text) is not null || parse.GetValue(_ids) is not null;
 
-    public string? Text(ParseResult parse) => parse.GetValue(_text);
+    public string? Text(ParseResult parse) => parse.GetValue(_text) ?? (parse.GetValue(_ids) is null ? defaultText : null);
 
     /// <summary>The input as ids; <paramref name="fallback"/> is tokenised (with BOS unless --no-bos) when neither input was given.</summary>
     public IReadOnlyList<int> Ids(ParseResult parse, Gpt2Tokenizer tokenizer, string? fallback) =>
@@ -49,7 +50,7 @@ internal sealed class InputArguments(string textOption, string textDescription)
     public bool PrependBos(ParseResult parse) => !parse.GetValue(_noBos);
 
     public IReadOnlyList<int> Ids(ParseResult parse, Gpt2Tokenizer tokenizer) =>
-        parse.GetValue(_ids) is { } ids ? ParseIds(ids) : tokenizer.Encode(parse.GetValue(_text)!, PrependBos(parse));
+        parse.GetValue(_ids) is { } ids ? ParseIds(ids) : tokenizer.Encode(Text(parse)!, PrependBos(parse));
 
     public static int[] ParseIds(string text)
     {

@@ -15,6 +15,8 @@ internal sealed class SamplingArguments(SamplingOptions defaults, int defaultCou
     private readonly Option<double> _presencePenalty = new("--presence-penalty") { Description = "Subtracted once from every token already present.", DefaultValueFactory = _ => defaults.PresencePenalty };
     private readonly Option<long?> _seed = new("--seed") { Description = "Makes a run repeat exactly." + (defaultSeed is null ? "" : $" Default {defaultSeed}."), DefaultValueFactory = _ => defaultSeed };
 
+    public Option<int> CountOption => _count;
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { _count, _maxNewTokens, _temperature, _topP, _topK, _frequencyPenalty, _presencePenalty, _seed })

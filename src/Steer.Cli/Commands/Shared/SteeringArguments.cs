@@ -27,14 +27,29 @@ internal sealed class SteeringArguments
     private readonly Option<string?> _vector = new("--vector") { Description = "A steering vector saved by 'steer vector'." };
     private readonly Option<string?> _dims = new("--dims") { Description = "Steer only residual dimensions START:END." };
 
+    /// <param name="sweep">
+    /// For 'steer sweep': the layer and coefficient are swept, so --layer, --coeff, --add and --vector are not
+    /// taken; --plus/--minus or --recipe give the additions (see <see cref="SweepRecipe"/>).
+    /// </param>
+    public SteeringArguments(bool sweep = false) => _sweep = sweep;
+
+    private readonly bool _sweep;
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _plus, _minus, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _dims })
-            command.Add(option);
+        Option[] options = _sweep
+            ? [_plus, _minus, _padId, _location, _shortPrompt, _recipe, _dims]
+            : [_plus, _minus, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _dims];
+        foreach (var option in options) command.Add(option);
         command.Validators.Add(result =>
         {
             var hasPlus = result.GetValue(_plus) is not null;
             if (result.GetValue(_minus) is not null && !hasPlus) result.AddError("--minus needs --plus");
+            if (_sweep)
+            {
+                if (hasPlus && result.GetValue(_recipe) is not null) result.AddError("give --plus/--minus or --recipe, not both");
+                return;
+            }
             if (hasPlus && (result.GetValue(_layer) is null || result.GetValue(_coeff) is null))
                 result.AddError("--plus needs --layer and --coeff");
             if (!hasPlus && (result.GetValue(_layer) is not null || result.GetValue(_coeff) is not null))
@@ -43,6 +58,8 @@ internal sealed class SteeringArguments
     }
 
     public Option RecipeOption => _recipe;
+
+    public bool HasPlus(ParseResult parse) => parse.GetValue(_plus) is not null;
 
     public string? RecipeName(ParseResult parse) => parse.GetValue(_recipe);
 
@@ -55,14 +72,8 @@ internal sealed class SteeringArguments
     /// <param name="recipe">A recipe named elsewhere (e.g. 'steer recipes run NAME'), added to the rest.</param>
     public SteeringChoice Build(ParseResult parse, LanguageModel model, Recipe? recipe = null)
     {
-        var options = new SteeringOptions
-        {
-            Location = ParseEnum<InjectionLocation>(parse.GetValue(_location)!, "--location", "front, mid or back"),
-            ShortPrompt = ParseEnum<ShortPromptPolicy>(parse.GetValue(_shortPrompt)!, "--short-prompt", "error, pad or truncate"),
-            PadId = parse.GetValue(_padId),
-            Dimensions = parse.GetValue(_dims) is { } dims ? ParseDims(dims) : null,
-        };
-        var pair = new PairOptions { PadId = parse.GetValue(_padId) };
+        var options = Options(parse);
+        var pair = Pair(parse);
         var parts = new List<SteeringVector>();
         var notes = new List<string>();
         if (parse.GetValue(_recipe) is { } recipeName) recipe = RecipeBook.Find(recipeName);
@@ -88,6 +99,26 @@ internal sealed class SteeringArguments
         var vector = parts.Count == 0 ? null : parts.Aggregate((a, b) => a + b);
         return new SteeringChoice(vector, options, recipe, notes);
     }
+
+    /// <summary>How the vector is applied: --location, --short-prompt, --pad-id and --dims.</summary>
+    public SteeringOptions Options(ParseResult parse) => new()
+    {
+        Location = ParseEnum<InjectionLocation>(parse.GetValue(_location)!, "--location", "front, mid or back"),
+        ShortPrompt = ParseEnum<ShortPromptPolicy>(parse.GetValue(_shortPrompt)!, "--short-prompt", "error, pad or truncate"),
+        PadId = parse.GetValue(_padId),
+        Dimensions = parse.GetValue(_dims) is { } dims ? ParseDims(dims) : null,
+    };
+
+    public PairOptions Pair(ParseResult parse) => new() { PadId = parse.GetValue(_padId) };
+
+    /// <summary>
+    /// What a sweep places at each layer, as a recipe whose coefficients multiply the swept one: --plus/--minus
+    /// at coefficient 1, or --recipe's additions with their own coefficients, or <paramref name="fallback"/>.
+    /// </summary>
+    public Recipe SweepRecipe(ParseResult parse, Recipe fallback) =>
+        parse.GetValue(_plus) is { } plus
+            ? new Recipe("plus-minus", [new RecipeAddition(plus, parse.GetValue(_minus), 0, 1)], "", 0, "")
+            : Recipe(parse) ?? fallback;
 
     /// <summary>"PROMPT:COEFF@LAYER", split at the last ':' and '@' so that the prompt may contain both.</summary>
     public static (string Prompt, double Coeff, string Layer) ParseAddition(string text)

@@ -48,7 +48,18 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         new(Config.Layers, batch, Config.Heads, capacity, Config.HeadDim, DType, Device);
 
     /// <returns>logits [batch, pos, vocab] (pos = 1 with LastPositionOnly), in float32</returns>
-    public Tensor Forward(ForwardInput input)
+    public Tensor Forward(ForwardInput input) => Run(input, 0, null);
+
+    /// <returns>logits [batch, pos, vocab], in float32</returns>
+    public Tensor ForwardFrom(ForwardInput input, int layer, Tensor residPre)
+    {
+        if (input.Cache is not null) throw new InvalidOperationException("a pass that starts at a block cannot extend a KV cache");
+        if (layer < 0 || layer > Config.Layers) throw new ArgumentOutOfRangeException(nameof(layer));
+        return Run(input, layer, residPre);
+    }
+
+    /// <param name="residPre">The input of block <paramref name="firstLayer"/>, [batch, pos, d_model], or null to embed the ids.</param>
+    private Tensor Run(ForwardInput input, int firstLayer, Tensor? residPre)
     {
         var ids = input.Ids;                                   // [batch, pos]
         var positions = ids.shape[1];
@@ -58,14 +69,11 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
                 $"the sequence has {past + positions} tokens but the model's context is {Config.ContextLength}");
         var context = new HookContextFactory(past, input.PadLengths, isDecodingStep: past > 0 && positions == 1);
 
-        var embed = Hook(0, _wte.Lookup(ids), context);        // [batch, pos, d_model]
-        var positionEmbeddings = PositionEmbeddings(positions, past, input.PadLengths);
-        // Unpadded passes read a view of wpe; a hook that edits in place must not reach the weights.
-        var posEmbed = Hook(1, Hooks.Has(1) ? positionEmbeddings.clone() : positionEmbeddings, context);
-        var x = embed + posEmbed;
+        // A given residual stream is copied: the blocks' hooks may edit it in place, and the caller keeps it.
+        var x = residPre?.to(DType, Device, copy: true) ?? Embed(ids, input.PadLengths, past, context);   // [batch, pos, d_model]
         var mask = AttentionMask.Build(positions, past, input.PadLengths, Device);
         var ownsX = false;
-        foreach (var block in _blocks)
+        foreach (var block in _blocks.Skip(firstLayer))
         {
             // Each block's temporaries die with its scope, so a pass holds one block's activations at a
             // time instead of all of them (1.7 GB more for a 256-token gpt2-xl prompt otherwise).
@@ -86,6 +94,16 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         var logits = nn.functional.linear(final.reshape(-1, Config.ModelDim), _wte.Weight)
             .view(final.shape[0], final.shape[1], -1);                          // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
+    }
+
+    /// <returns>token plus position embeddings, [batch, pos, d_model]</returns>
+    private Tensor Embed(Tensor ids, int[] padLengths, long past, HookContextFactory context)
+    {
+        var embed = Hook(0, _wte.Lookup(ids), context);        // [batch, pos, d_model]
+        var positionEmbeddings = PositionEmbeddings(ids.shape[1], past, padLengths);
+        // Unpadded passes read a view of wpe; a hook that edits in place must not reach the weights.
+        var posEmbed = Hook(1, Hooks.Has(1) ? positionEmbeddings.clone() : positionEmbeddings, context);
+        return embed + posEmbed;
     }
 
     /// <returns>[1 or batch, pos, d_model]</returns>

@@ -49,4 +49,21 @@ public sealed record Recipe(
         notes = messages;
         return vector ?? throw new SteerException(ErrorKind.InvalidArgument, $"recipe '{Name}' has no additions");
     }
+
+    /// <summary>
+    /// Every addition of the recipe moved to block <paramref name="layer"/> of <paramref name="model"/>, with its
+    /// own coefficient times <paramref name="coeff"/>: what a layer sweep measures.
+    /// </summary>
+    public SteeringVector BuildAt(LanguageModel model, int layer, double coeff = 1, PairOptions? pair = null)
+    {
+        SteeringVector? vector = null;
+        foreach (var addition in Additions)
+        {
+            var part = addition.Minus is null
+                ? ActAdd.Single(model, addition.Plus, layer, addition.Coeff * coeff)
+                : ActAdd.Pair(model, addition.Plus, addition.Minus, layer, addition.Coeff * coeff, pair);
+            vector = vector is null ? part : vector + part;
+        }
+        return vector ?? throw new SteerException(ErrorKind.InvalidArgument, $"recipe '{Name}' has no additions");
+    }
 }

@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace Steer.Cli.Commands;
+
+/// <summary><c>steer eval perplexity|kl|tokens|wordcount|norms</c>: the post's measurements of steering, on your own texts.</summary>
+internal static class EvalCommand
+{
+    public static Command Create(CliContext context) =>
+        new("eval", "Measure steering: perplexity shifts, KL, per-token changes, topic-word counts and norms.")
+        {
+            EvalPerplexityCommand.Create(context),
+            EvalKlCommand.Create(context),
+            EvalTokensCommand.Create(context),
+            EvalWordCountCommand.Create(context),
+            EvalNormsCommand.Create(context),
+        };
+}

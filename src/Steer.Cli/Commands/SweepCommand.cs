@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using Steer.Cli.Commands.Shared;
+using Steer.Evaluation;
+using Steer.Evaluation.Reports;
+using Steer.Evaluation.Sweeps;
+using Steer.Steering.Recipes;
+
+namespace Steer.Cli.Commands;
+
+/// <summary>
+/// <c>steer sweep --layers A..B|list --coeffs list|linspace(a,b,n) --metric perplexity|kl|wordcount [metric options] [--plus P --minus M | --recipe R] --out DIR</c>:
+/// a metric at every layer × coefficient, written as results.csv, results.json, PNG/SVG charts and report.html.
+/// </summary>
+internal static class SweepCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new ModelArguments(context);
+        var steering = new SteeringArguments(sweep: true);
+        var texts = new PerplexityArguments();
+        var words = new WordCountArguments(defaultCount: 20);
+        var layers = new Option<string>("--layers") { Description = "Layers: A..B (inclusive) or a list such as 0,4,8.", Required = true };
+        var coeffs = new Option<string>("--coeffs") { Description = "Coefficients: a list such as 0,1,2 or linspace(a,b,n).", Required = true };
+        var metric = new Option<string>("--metric") { Description = "perplexity (over --file/--topic texts), kl (at --prompt's --position) or wordcount (completions of --prompt).", DefaultValueFactory = _ => "perplexity" };
+        var position = new Option<int?>("--position") { Description = $"kl: the position whose next-token distribution is compared (default: the last). kl's default prompt is \"{EvalKlCommand.DefaultPrompt}\"." };
+        var output = new Option<string>("--out") { Description = "Directory for results.csv, results.json, the charts and report.html.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print a summary as JSON (the full results are in DIR/results.json)." };
+        var command = new Command("sweep", "Measure perplexity, KL or word counts at every layer x coefficient; write CSV, JSON, charts and an HTML report.")
+        {
+            layers, coeffs, metric, position, output, json,
+        };
+        model.AddTo(command);
+        steering.AddTo(command);
+        texts.AddTo(command);
+        words.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var grid = new SweepGrid(SweepGrid.ParseLayers(parse.GetValue(layers)!), SweepGrid.ParseCoefficients(parse.GetValue(coeffs)!));
+            var recipe = steering.SweepRecipe(parse, RecipeBook.Find(EvalSteering.DefaultRecipe));
+            var metricName = parse.GetValue(metric)!.ToLowerInvariant();
+            using var lm = model.Load(parse, steering.HasPlus(parse) ? null : RecipeBook.PostModel);
+            foreach (var layer in grid.Layers) Steer.Steering.ActAdd.HookPointOf(lm, layer);
+            var settings = new List<(string, string)>
+            {
+                ("model", lm.Name),
+                ("steering", string.Join(" + ", recipe.Additions.Select(a => a.Minus is null ? $"\"{a.Plus}\" x {a.Coeff:G4}" : $"(\"{a.Plus}\" - \"{a.Minus}\") x {a.Coeff:G4}")) + " x c at blocks.L.hook_resid_pre"),
+            };
+            var sweepMetric = Metric(metricName, parse, lm, texts, words, position, settings);
+            using var disposeMetric = sweepMetric as IDisposable;
+            var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
+            var pair = steering.Pair(parse);
+            var result = Sweep.Run(sweepMetric, grid, layer => recipe.BuildAt(lm, layer, 1, pair), steering.Options(parse), progress);
+            var directory = parse.GetValue(output)!;
+            var jsonSettings = new
+            {
+                model = lm.Name,
+                additions = recipe.Additions.Select(a => new { plus = a.Plus, minus = a.Minus, coeff = a.Coeff }),
+                details = settings.ToDictionary(s => s.Item1, s => s.Item2),
+            };
+            var files = SweepReport.Write(result, directory, settings, jsonSettings);
+            if (parse.GetValue(json))
+            {
+                Json.Write(context.Output, new { out_dir = directory, metric = result.Metric, rows = result.Rows.Count, elapsed_s = result.Elapsed.TotalSeconds, files });
+                return ExitCodes.Ok;
+            }
+            TextTable.Write(context.Output, ["layer", "coeff", "topic", result.ValueColumn],
+                result.Rows.Select(r => (IReadOnlyList<string>)[r.Layer.ToString(CultureInfo.InvariantCulture), SweepPlots.Format(r.Coeff), r.Topic,
+                    r.Value(result.ValueColumn).ToString("G5", CultureInfo.InvariantCulture)]), textColumns: 0);
+            context.Output.WriteLine($"{result.Rows.Count} rows in {result.Elapsed.TotalSeconds:F1} s; wrote {Path.Combine(directory, SweepReport.HtmlName)}, " +
+                $"{SweepFiles.CsvName}, {SweepFiles.JsonName} and {files.Count - 3} chart files");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static ISweepMetric Metric(string name, ParseResult parse, LanguageModel lm, PerplexityArguments texts, WordCountArguments words,
+        Option<int?> position, List<(string, string)> settings)
+    {
+        switch (name)
+        {
+            case "perplexity":
+                var options = texts.Options(parse);
+                if (options.Mode == PerplexityMode.Prompting)
+                    throw new SteerException(ErrorKind.InvalidArgument, "--mode prompting has no layer or coefficient to sweep; run 'steer eval perplexity --mode prompting'");
+                var topics = texts.Topics(parse);
+                var evaluation = new PerplexityEvaluation(lm, topics, options);
+                settings.Add(("texts", string.Join(", ", topics.Select(t => $"{t.Name} ({t.Sentences.Count} sentences)"))));
+                settings.Add(("mode", $"{options.Mode.ToString().ToLowerInvariant()}, mask {options.Mask?.ToString(CultureInfo.InvariantCulture) ?? "= vector length"}"));
+                return new PerplexitySweepMetric(evaluation);
+            case "kl":
+                // Without --prompt/--ids, the post's KL example rather than the word-count prompt.
+                var given = words.Input.IsGiven(parse);
+                var ids = given ? words.Input.Ids(parse, lm.Tokenizer) : lm.Tokenizer.Encode(EvalKlCommand.DefaultPrompt);
+                var prompt = given ? words.Input.Text(parse) ?? lm.Tokenizer.Decode(ids) : EvalKlCommand.DefaultPrompt;
+                settings.Add(("prompt", prompt));
+                return new KlSweepMetric(lm, ids, prompt, parse.GetValue(position));
+            case "wordcount":
+                var wordCount = words.Evaluation(parse, lm);
+                var text = words.Input.Text(parse) ?? lm.Tokenizer.Decode(words.Input.Ids(parse, lm.Tokenizer));
+                settings.Add(("prompt", text));
+                settings.Add(("words", string.Join(", ", wordCount.Counter.Targets)));
+                settings.Add(("sampling", $"{parse.GetValue(words.Sampling.CountOption)} completions per side, seed {wordCount.Seed}"));
+                return new WordCountSweepMetric(wordCount, text);
+            default:
+                throw new SteerException(ErrorKind.InvalidArgument, $"--metric '{name}': use perplexity, kl or wordcount");
+        }
+    }
+}
