@@ -28,7 +28,7 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
     private int _running;
     private long _batches, _requests, _mixed, _largest, _cancelled, _tokens;
 
-    /// <summary>Requests in the batch being generated.</summary>
+    /// <summary>Requests in the batch being generated (1 while a round is being put together or other model work runs).</summary>
     public int Running => Volatile.Read(ref _running);
 
     public WorkerStatistics Statistics => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _requests), Interlocked.Read(ref _mixed),
@@ -57,6 +57,8 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
         {
             // An idle worker waits a moment so that requests sent together (the playground's two columns) share a batch.
             if (idle && options.BatchWindow > TimeSpan.Zero) Thread.Sleep(options.BatchWindow);
+            // Busy from the moment requests leave the queue, so that /healthz never shows a round as idle.
+            Volatile.Write(ref _running, 1);
             try
             {
                 RunOnce();
@@ -64,6 +66,10 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
             catch (Exception e)
             {
                 logger.LogError(e, "the inference worker failed a round");
+            }
+            finally
+            {
+                Volatile.Write(ref _running, 0);
             }
             idle = queue.Count == 0;
         }
@@ -183,7 +189,6 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
         }
         finally
         {
-            Volatile.Write(ref _running, 0);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _requests, jobs.Count);
             if (jobs.Any(j => j.Plan.Steering is not null) && jobs.Any(j => j.Plan.Steering is null)) Interlocked.Increment(ref _mixed);
