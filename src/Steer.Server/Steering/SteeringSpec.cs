@@ -47,7 +47,7 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
     {
         var pad = padId ?? 220;
         if (pad < 0 || pad >= model.Shape.VocabSize)
-            throw ApiException.BadRequest($"pad_id {pad} is outside the vocabulary [0, {model.Shape.VocabSize})", $"{param}.pad_id");
+            throw ApiException.BadRequest($"pad_id {pad} is outside the vocabulary [0, {model.Shape.VocabSize})", Join(param, "pad_id"));
         Recipe? recipe = null;
         if (recipeName is not null)
         {
@@ -55,9 +55,9 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
             recipe = RecipeBook.BuiltIn.FirstOrDefault(r => r.Name == recipeName)
                 ?? throw ApiException.BadRequest(
                     $"no recipe named '{recipeName}'; built-in recipes: {string.Join(", ", RecipeBook.BuiltIn.Select(r => r.Name))}",
-                    $"{param}.recipe", "recipe_not_found");
+                    Join(param, "recipe"), "recipe_not_found");
         }
-        var parsed = (additions ?? []).Select((a, i) => ParseAddition(a, model, $"{param}.additions[{i}]")).ToList();
+        var parsed = (additions ?? []).Select((a, i) => ParseAddition(a, model, Join(param, $"additions[{i}]"))).ToList();
         return new SteeringSpec(parsed, recipe, null, new SteeringOptions(), pad);
     }
 
@@ -119,6 +119,9 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
             throw ApiException.From(e, param);
         }
     }
+
+    /// <summary>The field's path for an error's <c>param</c>: "steering.pad_id" in a completion, "pad_id" at the top of a vector request.</summary>
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
 
     private static T ParseEnum<T>(string text, string param, string valid) where T : struct, Enum =>
         Enum.GetNames<T>().FirstOrDefault(name => name.Equals(text, StringComparison.OrdinalIgnoreCase)) is { } match
