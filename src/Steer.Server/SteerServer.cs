@@ -27,7 +27,9 @@ public sealed class SteerServer
         return new HostBuilder()
             .ConfigureLogging(logging => logging
                 .AddSimpleConsole(console => console.SingleLine = true)
-                .SetMinimumLevel(LogLevel.Warning))
+                .SetMinimumLevel(LogLevel.Warning)
+                // A port in use is reported by steer serve in one line; the host would add a stack trace.
+                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None))
             .ConfigureWebHost(web => web
                 .UseKestrel(kestrel =>
                 {
