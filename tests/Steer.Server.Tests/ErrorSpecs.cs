@@ -69,6 +69,37 @@ public sealed class ErrorSpecs(ServerFixture server) : IClassFixture<ServerFixtu
         (error.GetProperty("param").GetString()).ShouldBe(param);
     }
 
+    [Theory]
+    [InlineData("prompt")]
+    [InlineData("plus")]
+    [InlineData("minus")]
+    public async Task Text_too_long_to_fit_the_context_is_refused_before_it_is_tokenised(string field)
+    {
+        // Arrange: one 20,000-letter word would take BPE seconds; 16,384 characters is the most a 1024-position model takes.
+        var word = new string('a', 20_000);
+        var body = field == "prompt"
+            ? (object)new { prompt = word }
+            : new { prompt = "x", steering = new { additions = new[] { new Dictionary<string, object> { ["plus"] = field == "plus" ? word : "a", ["minus"] = field == "minus" ? word : "b", ["layer"] = 1, ["coeff"] = 1 } } } };
+
+        // Act
+        var started = DateTime.UtcNow;
+        var result = await Client.PostAsync("/v1/completions", body);
+
+        // Assert
+        result.ShouldBeError(HttpStatusCode.BadRequest, messageParts: "the text is 20000 characters long; this server takes at most 16384");
+        (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_stop_string_over_256_characters_is_a_400()
+    {
+        // Act
+        var result = await Client.PostAsync("/v1/completions", new { prompt = "x", stop = new string('z', 257) });
+
+        // Assert
+        result.ShouldBeError(HttpStatusCode.BadRequest, messageParts: "longer than 256 characters").GetProperty("param").GetString().ShouldBe("stop");
+    }
+
     [Fact]
     public async Task An_empty_body_is_a_400()
     {

@@ -18,7 +18,26 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
     /// <summary>OpenAI's default for the legacy completions endpoint.</summary>
     public const int DefaultMaxTokens = 16;
 
+    /// <summary>Longest stop string: matching is per token, and a long one would only cost time.</summary>
+    public const int MaxStopChars = 256;
+
     public int Rows => Prompts.Count * Options.Count;
+
+    /// <summary>
+    /// The longest text tokenised for a request (a prompt, a steering prompt): 16 characters per context position.
+    /// Text that fits the context averages about 4 characters a token, and BPE on one very long word takes time
+    /// quadratic in its length (100,000 letters "a": half a minute), so longer text is refused before tokenising.
+    /// </summary>
+    public static int MaxTextChars(LanguageModel model) => 16 * model.Shape.ContextLength;
+
+    /// <summary>Tokenises text with BOS, as <c>steer generate --prompt</c>, after checking its length.</summary>
+    public static IReadOnlyList<int> Encode(LanguageModel model, string text, string param) => model.Tokenizer.Encode(CheckLength(model, text, param));
+
+    public static string CheckLength(LanguageModel model, string text, string param) =>
+        text.Length <= MaxTextChars(model) ? text
+            : throw ApiException.BadRequest(
+                $"the text is {text.Length} characters long; this server takes at most {MaxTextChars(model)} (16 per position of the model's context)",
+                param, "context_length_exceeded");
 
     public static CompletionPlan From(CompletionRequest request, LanguageModel model, string modelId, ServerOptions limits, VectorRegistry vectors)
     {
@@ -82,14 +101,14 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
     {
         if (prompt is not { } value || value.ValueKind == JsonValueKind.Null)
             throw ApiException.BadRequest("'prompt' is required: a string, a list of strings or a list of token ids", "prompt");
-        if (value.ValueKind == JsonValueKind.String) return [model.Tokenizer.Encode(value.GetString()!)];
+        if (value.ValueKind == JsonValueKind.String) return [Encode(model, value.GetString()!, "prompt")];
         if (value.ValueKind != JsonValueKind.Array) throw ApiException.BadRequest("prompt must be a string, a list of strings or a list of token ids", "prompt");
         var items = value.EnumerateArray().ToList();
         if (items.Count == 0) throw ApiException.BadRequest("prompt is an empty list", "prompt");
         if (items.All(i => i.ValueKind == JsonValueKind.Number)) return [Ids(value, model, "prompt")];
         var prompts = items.Select((item, i) => item.ValueKind switch
         {
-            JsonValueKind.String => model.Tokenizer.Encode(item.GetString()!),
+            JsonValueKind.String => Encode(model, item.GetString()!, $"prompt[{i}]"),
             JsonValueKind.Array => Ids(item, model, $"prompt[{i}]"),
             _ => throw ApiException.BadRequest("each prompt must be a string or a list of token ids", $"prompt[{i}]"),
         }).ToList();
@@ -116,6 +135,7 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
         };
         if (strings.Count > 4) throw ApiException.BadRequest($"stop takes at most 4 strings, got {strings.Count}", "stop");
         if (strings.Any(s => s.Length == 0)) throw ApiException.BadRequest("a stop string is empty", "stop");
+        if (strings.Any(s => s.Length > MaxStopChars)) throw ApiException.BadRequest($"a stop string is longer than {MaxStopChars} characters", "stop");
         return strings;
     }
 

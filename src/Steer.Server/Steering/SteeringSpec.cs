@@ -96,6 +96,9 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
         if (addition.Plus is null) throw ApiException.BadRequest("an addition needs 'plus', the prompt whose activations are added", $"{param}.plus");
         if (addition.Coeff is not { } coeff) throw ApiException.BadRequest("an addition needs 'coeff'", $"{param}.coeff");
         if (!double.IsFinite(coeff)) throw ApiException.BadRequest($"coeff must be a finite number, got {coeff}", $"{param}.coeff");
+        // The steering prompts are tokenised on the inference thread, so their length is checked here.
+        foreach (var (text, field) in new[] { (addition.Plus, "plus"), (addition.Minus, "minus") })
+            if (text is not null) Completions.CompletionPlan.CheckLength(model, text, $"{param}.{field}");
         return new AdditionSpec(addition.Plus, addition.Minus, HookPoint(addition.Layer, model, $"{param}.layer"), coeff);
     }
 
