@@ -22,6 +22,8 @@ internal sealed class SteeringInjector : IDisposable
         Check(model, vector, options);
         foreach (var component in vector.Components)
         {
+            // The float32 staging tensor dies with this scope; only the converted values outlive it (until Dispose).
+            using var scope = NewDisposeScope();
             var values = tensor(component.Values, [component.Positions, component.ModelDim], ScalarType.Float32)
                 .to(model.Transformer.DType, model.Transformer.Device).DetachFromDisposeScope();
             _tensors.Add((component.HookPoint, values));

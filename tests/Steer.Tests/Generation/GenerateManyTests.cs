@@ -144,6 +144,24 @@ public sealed class GenerateManyTests(GoldenModelFixture models) : IClassFixture
     }
 
     [Fact]
+    public void Live_tensors_do_not_grow_across_repeated_mixed_batches_with_logprobs()
+    {
+        // Arrange: a server runs GenerateMany for as long as it is up.
+        var vector = LoveHate;
+        void Work() => Model.GenerateMany(
+            [new GenerationItem(Prompt, Sampled(1, count: 2)) { Steering = vector, Logprobs = 2 }, new GenerationItem(Short, Sampled(2, maxNewTokens: 4))],
+            _ => true);
+        Work();
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        // Act
+        for (var i = 0; i < 5; i++) Work();
+
+        // Assert
+        TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount.ShouldBe(before);
+    }
+
+    [Fact]
     public void Items_with_different_sampling_options_are_refused()
     {
         // Act
