@@ -109,6 +109,7 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
             positions = Math.Max(positions, job.Positions);
             budget = Math.Max(budget, jobOptions.MaxNewTokens);
             sampling = jobOptions.Sampling;
+            if (rows >= options.MaxBatchRows) break;   // full: the rest wait (and are prepared) next round
         }
         if (selected.Count > 0) Generate(selected, rows);
     }

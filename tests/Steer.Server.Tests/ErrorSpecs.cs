@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Steer.Server.Tests.Infrastructure;
 
 namespace Steer.Server.Tests;
@@ -174,6 +176,22 @@ public sealed class ErrorSpecs(ServerFixture server) : IClassFixture<ServerFixtu
         // Assert
         statuses.ShouldAllBe(s => s == HttpStatusCode.BadRequest);
         whole.Status.ShouldBe(HttpStatusCode.OK, whole.Body);
+    }
+
+    [Fact]
+    public async Task A_bug_is_a_500_server_error_with_a_generic_message_that_gives_nothing_away()
+    {
+        // Arrange: a server whose state cannot be built, so every endpoint fails inside its handler.
+        using var broken = server.Factory.WithWebHostBuilder(web => web.ConfigureTestServices(services =>
+            services.AddSingleton<ServerState>(_ => throw new InvalidOperationException("secret internal detail"))));
+        using var client = broken.CreateClient();
+
+        // Act
+        var result = await client.GetJsonAsync("/v1/models");
+
+        // Assert
+        result.ShouldBeError(HttpStatusCode.InternalServerError, "server_error", "the server had an internal error");
+        result.Body.ShouldNotContain("secret internal detail");
     }
 
     [Fact]
