@@ -3,4 +3,6 @@ namespace Steer.Cli;
 /// <summary>Where a command writes. Tests pass string writers; the real program passes the console.</summary>
 /// <param name="IsTerminal">Whether Output is an interactive terminal (enables streaming niceties and colour).</param>
 /// <param name="ErrorIsTerminal">Whether Error is an interactive terminal (enables the download progress bar).</param>
-public sealed record CliContext(TextWriter Output, TextWriter Error, bool IsTerminal = false, bool ErrorIsTerminal = false);
+/// <param name="Cancellation">Stops long-running commands (steer serve) as Ctrl+C does; tests use it.</param>
+public sealed record CliContext(TextWriter Output, TextWriter Error, bool IsTerminal = false, bool ErrorIsTerminal = false,
+    CancellationToken Cancellation = default);

@@ -22,6 +22,7 @@ public static class SteerCli
             DownloadCommand.Create(context),
             BenchCommand.Create(context),
             DebugCommand.Create(context),
+            ServeCommand.Create(context),
         };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

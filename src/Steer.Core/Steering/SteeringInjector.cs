@@ -19,6 +19,20 @@ internal sealed class SteeringInjector : IDisposable
     {
         _options = options;
         _steersRow = steersRow ?? (_ => true);
+        Check(model, vector, options);
+        foreach (var component in vector.Components)
+        {
+            // The float32 staging tensor dies with this scope; only the converted values outlive it (until Dispose).
+            using var scope = NewDisposeScope();
+            var values = tensor(component.Values, [component.Positions, component.ModelDim], ScalarType.Float32)
+                .to(model.Transformer.DType, model.Transformer.Device).DetachFromDisposeScope();
+            _tensors.Add((component.HookPoint, values));
+        }
+    }
+
+    /// <summary>Throws what the constructor would for a vector or options this model cannot take, without allocating anything.</summary>
+    public static void Check(LanguageModel model, SteeringVector vector, SteeringOptions options)
+    {
         if (options.Dimensions is { } dims && (dims.Start < 0 || dims.End > model.Shape.ModelDim || dims.Start >= dims.End))
             throw new SteerException(ErrorKind.InvalidArgument,
                 $"residual dimensions [{dims.Start}, {dims.End}) are not a non-empty range within [0, {model.Shape.ModelDim})");
@@ -28,9 +42,6 @@ internal sealed class SteeringInjector : IDisposable
             if (component.ModelDim != model.Shape.ModelDim)
                 throw new SteerException(ErrorKind.InvalidArgument,
                     $"the steering vector is {component.ModelDim} wide at {component.HookPoint} but the model's d_model is {model.Shape.ModelDim}");
-            var values = tensor(component.Values, [component.Positions, component.ModelDim], ScalarType.Float32)
-                .to(model.Transformer.DType, model.Transformer.Device).DetachFromDisposeScope();
-            _tensors.Add((component.HookPoint, values));
         }
     }
 

@@ -1,0 +1,63 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Steer.Server.Http;
+
+/// <summary>The API's JSON: snake_case names as OpenAI's, nulls written (clients expect <c>"logprobs": null</c>), UTF-8 text unescaped.</summary>
+internal static class ApiJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // "1" for an integer is a mistake the client should hear about, not something to guess at.
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    /// <summary>
+    /// Reads the body (at most <paramref name="limit"/> bytes) as <typeparamref name="T"/>. Too large is 413; empty,
+    /// malformed or wrongly typed JSON is 400 naming the field, so no bad body reaches a handler.
+    /// </summary>
+    public static async Task<T> ReadBodyAsync<T>(HttpContext context, long limit) where T : class
+    {
+        if (context.Request.ContentLength > limit) throw TooLarge(limit);
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > limit) throw TooLarge(limit);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(limit) : ApiException.BadRequest($"the request body could not be read: {e.Message}");
+        }
+        if (buffer.Length == 0) throw ApiException.BadRequest("the request body is empty; send a JSON object");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Options)
+                ?? throw ApiException.BadRequest("the request body is null; send a JSON object");
+        }
+        catch (JsonException e)
+        {
+            var param = ParamOf(e.Path);
+            throw e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && param is not null
+                ? ApiException.BadRequest($"'{param}' has a value of the wrong type", param)
+                : ApiException.BadRequest($"the request body is not a valid JSON object: {e.Message}", param);
+        }
+    }
+
+    /// <summary>"$.steering.additions[0].coeff" → "steering.additions[0].coeff"; null for the root.</summary>
+    private static string? ParamOf(string? path) => path is null or "$" ? null : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
+
+    private static ApiException TooLarge(long limit) =>
+        new(StatusCodes.Status413PayloadTooLarge, "invalid_request_error", $"the request body is larger than the server's limit of {limit} bytes");
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Steer.Server.Endpoints;
+using Steer.Server.Http;
+using Steer.Server.Scheduling;
+using Steer.Server.Steering;
+
+namespace Steer.Server;
+
+/// <summary>
+/// The HTTP server: an OpenAI-compatible completions API with per-request steering, and the playground. The host
+/// serves one loaded model; the caller keeps ownership of it and disposes it after the host has stopped.
+/// </summary>
+public sealed class SteerServer
+{
+    private SteerServer()
+    {
+    }
+
+    /// <summary>A host (Kestrel on <see cref="ServerOptions.Host"/>:<see cref="ServerOptions.Port"/>) serving <paramref name="model"/>.</summary>
+    public static IHostBuilder CreateHostBuilder(LanguageModel model, ServerOptions options)
+    {
+        options.Validate();
+        var endpoint = ListenAddress(options.Host);
+        return new HostBuilder()
+            .ConfigureLogging(logging => logging
+                .AddSimpleConsole(console => console.SingleLine = true)
+                .SetMinimumLevel(LogLevel.Warning)
+                // A port in use is reported by steer serve in one line; the host would add a stack trace.
+                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None))
+            .ConfigureWebHost(web => web
+                .UseKestrel(kestrel =>
+                {
+                    kestrel.AddServerHeader = false;
+                    kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+                    kestrel.Listen(endpoint, options.Port, listen => listen.Protocols = HttpProtocols.Http1);   // h2 needs TLS, which a loopback API does without
+                })
+                .ConfigureServices(services =>
+                {
+                    services.AddRouting();
+                    services.AddSingleton(model);
+                    services.AddSingleton(options);
+                    services.AddSingleton(new WorkQueue(options.MaxQueue));
+                    services.AddSingleton<VectorRegistry>();
+                    services.AddSingleton<InferenceWorker>();
+                    services.AddHostedService(provider => provider.GetRequiredService<InferenceWorker>());
+                    services.AddSingleton(provider => new ServerState(model, model.Name, DateTimeOffset.UtcNow, options,
+                        provider.GetRequiredService<WorkQueue>(), provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<InferenceWorker>()));
+                })
+                .Configure(app =>
+                {
+                    app.UseApiErrors();
+                    app.UseRouting();
+                    app.UseEndpoints(endpoints =>
+                    {
+                        CompletionEndpoints.Map(endpoints);
+                        ModelEndpoints.Map(endpoints);
+                        VectorEndpoints.Map(endpoints);
+                        PlaygroundEndpoints.Map(endpoints);
+                    });
+                }));
+    }
+
+    /// <summary>The base addresses a started host listens on, with the real port when <see cref="ServerOptions.Port"/> was 0.</summary>
+    public static IReadOnlyList<string> Addresses(IHost host) =>
+        host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    private static IPAddress ListenAddress(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out var address) ? address
+            : throw new SteerException(ErrorKind.InvalidArgument, $"--host '{host}': give an IP address (127.0.0.1, ::1, 0.0.0.0) or localhost");
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Hosting;
+
+namespace Steer.Server.Tests.Infrastructure;
+
+/// <summary>The server on Kestrel at 127.0.0.1 and a free port, for clients that need a real socket (the OpenAI client, a browser, the load test).</summary>
+public sealed class RealServer : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly LanguageModel _model;
+
+    private RealServer(IHost host, LanguageModel model, Uri address)
+    {
+        _host = host;
+        _model = model;
+        Address = address;
+    }
+
+    /// <summary>The base address, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri Address { get; }
+
+    public string ModelId => _model.Name;
+
+    public static async Task<RealServer> StartAsync(TestModel model, ServerOptions? options = null)
+    {
+        var lm = model.Load();
+        var host = SteerServer.CreateHostBuilder(lm, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 }).Build();
+        await host.StartAsync();
+        return new RealServer(host, lm, new Uri(SteerServer.Addresses(host).Single() + "/"));
+    }
+
+    public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        _model.Dispose();
+    }
+}

@@ -1,0 +1,28 @@
+using Steer.Models.Gpt2;
+
+namespace Steer.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A small formula GPT-2 written as a real model directory (2 layers, d_model 64, 4 heads) with a context of 1024,
+/// long enough that a generation can be cancelled halfway. Deleted on dispose.
+/// </summary>
+public sealed class TestModel : IDisposable
+{
+    public static readonly Gpt2Config Config = new() { Layers = 2, Heads = 4, ModelDim = 64, ContextLength = 1024 };
+
+    public TestModel()
+    {
+        Directory.CreateDirectory(Path);
+        FormulaModel.Write(Path, Config, seed: 1);
+    }
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "steer-server-tests-" + Guid.NewGuid().ToString("N"));
+
+    public LanguageModel Load() => LanguageModel.Load(Path);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Path, recursive: true); }
+        catch (IOException) { }
+    }
+}
