@@ -31,9 +31,9 @@ internal static unsafe class SmallBatchLinear
     /// fallback exists for tests and portability, and loses to libtorch), and no autograd to record the product.
     /// </summary>
     /// <remarks>
-    /// Measured on 2 cores (AVX-512) for every GPT-2 and GPT-2 XL layer shape, weights streamed from memory: against
-    /// MKL's float32 GEMV 1.03–1.17x with one row and 1.3–1.7x with four; against libtorch's bfloat16 path
-    /// 1.3–2.5x with one row and 1.25–2.1x with four. Nothing loses, so there is no size threshold.
+    /// steer bench, GPT-2 small shape on 2 cores (AVX-512), decode tokens/s at batch 1 / batch 4, kernels against
+    /// libtorch's path: float32 45 / 131 against 45 / 96; bfloat16 72 / 180 against 34 / 101. Nothing measured lost,
+    /// so there is no size threshold.
     /// </remarks>
     public static bool Handles(Tensor x, Tensor weight) =>
         Enabled
