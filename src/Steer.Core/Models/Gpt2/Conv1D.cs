@@ -1,3 +1,4 @@
+using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -27,6 +28,12 @@ internal sealed class Conv1D : nn.Module
     {
         var batch = x.shape[0];
         var positions = x.shape[1];
-        return _bias.addmm(x.reshape(batch * positions, -1), _weight).view(batch, positions, -1);
+        var rows = x.reshape(batch * positions, -1);
+        // Decoding (a few rows) is a memory-bound matrix-vector product: the SIMD kernel streams it as fast as MKL
+        // for float32 and about twice as fast as libtorch for bfloat16. Prompt passes stay on libtorch's GEMM.
+        var y = SmallBatchLinear.Handles(rows, _weight)
+            ? SmallBatchLinear.InputMajor(rows, _weight, _bias)
+            : _bias.addmm(rows, _weight);
+        return y.view(batch, positions, -1);
     }
 }

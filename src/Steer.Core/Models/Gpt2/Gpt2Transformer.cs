@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using Steer.Hooks;
+using Steer.Runtime.Kernels;
 using static TorchSharp.torch;
 
 namespace Steer.Models.Gpt2;
@@ -91,7 +92,11 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
         var final = _lnF.Affine(normalized);                                    // [batch, pos', d_model]
         // A 2-D input keeps libtorch on its fast GEMM path; a 3-D bfloat16 input is ~25x slower here.
-        var logits = nn.functional.linear(final.reshape(-1, Config.ModelDim), _wte.Weight)
+        var rows = final.reshape(-1, Config.ModelDim);
+        // Decoding steps (a few rows) take the SIMD kernel: libtorch's small-m bfloat16 GEMM is slow (Runtime/Kernels).
+        var logits = (SmallBatchLinear.Handles(rows, _wte.Weight)
+                ? SmallBatchLinear.OutputMajor(rows, _wte.Weight, rows.dtype)
+                : nn.functional.linear(rows, _wte.Weight))
             .view(final.shape[0], final.shape[1], -1);                          // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
     }

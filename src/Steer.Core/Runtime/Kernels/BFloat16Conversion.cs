@@ -1,0 +1,42 @@
+using System.Numerics;
+
+namespace Steer.Runtime.Kernels;
+
+/// <summary>bfloat16 ↔ float32 conversions of short vectors (activations), bit-identical to libtorch's except for NaN's payload.</summary>
+internal static unsafe class BFloat16Conversion
+{
+    /// <summary>Exact: a bfloat16 is the top half of a float32.</summary>
+    public static void Widen(ushort* source, float* destination, int count)
+    {
+        for (var i = 0; i < count; i++)
+            destination[i] = BitConverter.Int32BitsToSingle(source[i] << 16);
+    }
+
+    /// <summary>Round to nearest, ties to even; NaN stays a (quiet) NaN. This is c10::BFloat16's conversion.</summary>
+    public static void Round(float* source, ushort* destination, int count)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var bias = new Vector<uint>(0x7FFF);
+            var one = Vector<uint>.One;
+            var quietNaN = new Vector<uint>(0x7FC0);
+            for (; i <= count - 2 * Vector<float>.Count; i += 2 * Vector<float>.Count)
+                Vector.Narrow(Round(Vector.Load(source + i), bias, one, quietNaN),
+                              Round(Vector.Load(source + i + Vector<float>.Count), bias, one, quietNaN)).Store(destination + i);
+        }
+        for (; i < count; i++)
+        {
+            var value = source[i];
+            var bits = BitConverter.SingleToUInt32Bits(value);
+            destination[i] = float.IsNaN(value) ? (ushort)0x7FC0 : (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+        }
+    }
+
+    private static Vector<uint> Round(Vector<float> values, Vector<uint> bias, Vector<uint> one, Vector<uint> quietNaN)
+    {
+        var bits = Vector.AsVectorUInt32(values);
+        var rounded = (bits + bias + ((bits >> 16) & one)) >> 16;
+        return Vector.ConditionalSelect(Vector.AsVectorUInt32(Vector.Equals(values, values)), rounded, quietNaN);
+    }
+}

@@ -1,0 +1,210 @@
+using Steer.Runtime.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Steer.Tests.Runtime;
+
+/// <summary>
+/// The small-batch SIMD kernels against a float64 torch reference, on every instruction set this CPU has (forced
+/// through <see cref="SmallBatchGemm"/>'s level), float32 and bfloat16 weights, 1–4 rows, with and without bias,
+/// inline and split across threads, on sizes that are not multiples of any vector width.
+/// </summary>
+/// <remarks>
+/// Tolerance: a float32 sum of n products, however it is ordered, is within γ(n) = n·2⁻²⁴/(1 − n·2⁻²⁴) of the exact
+/// sum relative to Σ|x_k·w_k| (Higham, Accuracy and Stability of Numerical Algorithms, §3.1). The kernel adds
+/// n products and a bias, so each element must be within (n + 2)·2⁻²⁴ · (|x|·|W| + |b|) of the float64 result of
+/// the same (bfloat16-rounded) weights. A wrong index or a dropped row is off by the size of a whole term,
+/// orders of magnitude more.
+/// </remarks>
+public sealed unsafe class SmallBatchGemmTests
+{
+    /// <summary>(in, out): odd sizes for every tail; 1×1; one vector exactly; and big enough to be split into chunks.</summary>
+    private static readonly (int In, int Out)[] Shapes = [(37, 101), (1, 1), (16, 16), (3, 5), (257, 301), (64, 2053)];
+
+    /// <summary>(SimdLevel, WeightFormat, threads), the enums by name because they are internal.</summary>
+    public static TheoryData<string, string, int> Configurations()
+    {
+        var data = new TheoryData<string, string, int>();
+        foreach (var level in Enum.GetValues<SimdLevel>().Where(SimdLevels.IsSupported))
+            foreach (var format in Enum.GetValues<WeightFormat>())
+                foreach (var threads in new[] { 1, 2 })
+                    data.Add(level.ToString(), format.ToString(), threads);
+        return data;
+    }
+
+    [Fact]
+    public void This_x64_test_machine_exercises_a_vector_path()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64) return;
+        SimdLevels.Best.ShouldNotBe(SimdLevel.Scalar, "AVX2 is expected on any x64 machine that runs these tests");
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Row_stream_product_matches_float64_for_every_shape_row_count_and_bias(string levelName, string formatName, int threads)
+    {
+        var (level, format) = (Enum.Parse<SimdLevel>(levelName), Enum.Parse<WeightFormat>(formatName));
+        var gemm = new SmallBatchGemm(threads, level);
+        foreach (var (inner, outputs) in Shapes)
+            for (var rows = 1; rows <= SmallBatchGemm.MaxRows; rows++)
+                foreach (var withBias in new[] { true, false })
+                {
+                    using var scope = NewDisposeScope();
+                    var seed = inner * 7919 + outputs * 31 + rows * 3 + (withBias ? 1 : 0);
+                    var x = Random([rows, inner], seed);
+                    var weight = Random([inner, outputs], seed + 1, format);
+                    var bias = withBias ? Random([outputs], seed + 2, format) : null;
+                    var y = full([rows, outputs], float.NaN); // every element must be written
+
+                    Run(gemm, x, weight, bias, y, dotProducts: false);
+
+                    var x64 = x.to(ScalarType.Float64);
+                    var w64 = weight.to(ScalarType.Float64);
+                    var b64 = bias?.to(ScalarType.Float64) ?? zeros(outputs, ScalarType.Float64);
+                    ShouldMatch(y, x64.matmul(w64) + b64, x64.abs().matmul(w64.abs()) + b64.abs(), inner,
+                        $"{level} {format} threads {threads}, x [{rows}, {inner}] · W [{inner}, {outputs}], bias {withBias}");
+                }
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void Dot_product_form_matches_float64_for_every_shape_row_count_and_bias(string levelName, string formatName, int threads)
+    {
+        var (level, format) = (Enum.Parse<SimdLevel>(levelName), Enum.Parse<WeightFormat>(formatName));
+        var gemm = new SmallBatchGemm(threads, level);
+        foreach (var (inner, outputs) in Shapes)
+            for (var rows = 1; rows <= SmallBatchGemm.MaxRows; rows++)
+                foreach (var withBias in new[] { true, false })
+                {
+                    using var scope = NewDisposeScope();
+                    var seed = inner * 7919 + outputs * 31 + rows * 3 + (withBias ? 1 : 0);
+                    var x = Random([rows, inner], seed);
+                    var embedding = Random([outputs, inner], seed + 1, format);
+                    var bias = withBias ? Random([outputs], seed + 2, format) : null;
+                    var y = full([rows, outputs], float.NaN);
+
+                    Run(gemm, x, embedding, bias, y, dotProducts: true);
+
+                    var x64 = x.to(ScalarType.Float64);
+                    var e64 = embedding.to(ScalarType.Float64);
+                    var b64 = bias?.to(ScalarType.Float64) ?? zeros(outputs, ScalarType.Float64);
+                    ShouldMatch(y, x64.matmul(e64.t()) + b64, x64.abs().matmul(e64.abs().t()) + b64.abs(), inner,
+                        $"{level} {format} threads {threads}, x [{rows}, {inner}] · E [{outputs}, {inner}]ᵀ, bias {withBias}");
+                }
+    }
+
+    [Fact]
+    public void Repeated_parallel_products_give_the_same_result_each_time()
+    {
+        // The threads claim chunks in a different order each call; for the dot-product form, which writes
+        // disjoint outputs, the result must not depend on it.
+        var gemm = new SmallBatchGemm(2, SimdLevels.Best);
+        using var scope = NewDisposeScope();
+        var x = Random([2, 300], 1);
+        var embedding = Random([5003, 300], 2, WeightFormat.BFloat16);
+        var first = empty(2, 5003);
+        Run(gemm, x, embedding, null, first, dotProducts: true);
+        for (var i = 0; i < 20; i++)
+        {
+            var again = empty(2, 5003);
+            Run(gemm, x, embedding, null, again, dotProducts: true);
+            again.ShouldBeBitIdenticalTo(first);
+        }
+    }
+
+    [Fact]
+    public void Products_are_split_across_libtorchs_OpenMP_team_on_linux()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        OpenMpTeam.IsAvailable.ShouldBeTrue("libgomp's GOMP_parallel should be found through libtorch_cpu");
+        new SmallBatchGemm(2, SimdLevels.Best).Threads.ShouldBe(2);
+    }
+
+    [Fact]
+    public void A_non_contiguous_input_is_read_correctly()
+    {
+        using var scope = NewDisposeScope();
+        var x = Random([70, 3], 8).t();                    // [3, 70], strided
+        var weight = Random([70, 45], 9);
+        var bias = Random([45], 10);
+
+        var y = SmallBatchLinear.InputMajor(x, weight, bias);
+
+        x.is_contiguous().ShouldBeFalse();
+        (y - bias.addmm(x, weight)).abs().max().item<float>().ShouldBeLessThan(1e-4f);
+    }
+
+    [Fact]
+    public void A_bfloat16_linear_layer_returns_bfloat16_within_one_rounding_of_the_exact_result()
+    {
+        using var scope = NewDisposeScope();
+        var x = Random([3, 70], 5).to(ScalarType.BFloat16);
+        var weight = Random([70, 45], 6, WeightFormat.BFloat16);
+        var bias = Random([45], 7, WeightFormat.BFloat16);
+
+        var y = SmallBatchLinear.InputMajor(x, weight, bias);
+        var logits = SmallBatchLinear.OutputMajor(x, weight.t().contiguous(), ScalarType.Float32);
+
+        y.dtype.ShouldBe(ScalarType.BFloat16);
+        logits.dtype.ShouldBe(ScalarType.Float32);
+        var exact = x.to(ScalarType.Float64).matmul(weight.to(ScalarType.Float64));
+        // Rounding to bfloat16 (8 significant bits) is within 2⁻⁸ relative; the float32 accumulation of 70 terms adds
+        // less than 1e-4 here.
+        var exactY = exact + bias.to(ScalarType.Float64);
+        ((y.to(ScalarType.Float64) - exactY).abs() - exactY.abs() * Math.Pow(2, -8)).max().item<double>().ShouldBeLessThan(1e-4);
+        (logits.to(ScalarType.Float64) - exact).abs().max().item<double>().ShouldBeLessThan(1e-4);
+    }
+
+    [Fact]
+    public void Rounding_to_bfloat16_is_bit_identical_to_libtorchs_and_keeps_NaN()
+    {
+        using var scope = NewDisposeScope();
+        // Random values at many scales, exact ties (odd and even), the largest finite float, infinities, zeros and
+        // subnormals. (libtorch's NaN bits depend on its code path: only NaN-ness is compared for NaN.)
+        var values = cat([
+            Random([4099], 11) * exp(Random([4099], 12) * 10),
+            tensor(new[] { 1f + 1f / 256, 1f + 3f / 256, -(1f + 1f / 256), float.MaxValue, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, 1e-40f, -1.17e-38f }),
+        ]);
+        var rounded = empty(values.shape, ScalarType.BFloat16);
+        var nan = tensor(new[] { float.NaN, -float.NaN });
+        var roundedNaN = empty(2, ScalarType.BFloat16);
+        fixed (byte* source = values.bytes)
+        fixed (byte* destination = rounded.bytes)
+            BFloat16Conversion.Round((float*)source, (ushort*)destination, (int)values.numel());
+        fixed (byte* source = nan.bytes)
+        fixed (byte* destination = roundedNaN.bytes)
+            BFloat16Conversion.Round((float*)source, (ushort*)destination, 2);
+
+        rounded.bytes.SequenceEqual(values.to(ScalarType.BFloat16).bytes).ShouldBeTrue();
+        roundedNaN.isnan().all().item<bool>().ShouldBeTrue();
+    }
+
+    private static Tensor Random(long[] shape, int seed, WeightFormat format = WeightFormat.Float32)
+    {
+        using var generator = new Generator((ulong)seed);
+        var values = randn(shape, generator: generator);
+        return format == WeightFormat.Float32 ? values : values.to(ScalarType.BFloat16);
+    }
+
+    private static void Run(SmallBatchGemm gemm, Tensor x, Tensor weight, Tensor? bias, Tensor y, bool dotProducts)
+    {
+        var format = weight.dtype == ScalarType.Float32 ? WeightFormat.Float32 : WeightFormat.BFloat16;
+        fixed (byte* px = x.bytes)
+        fixed (byte* pw = weight.bytes)
+        fixed (byte* pb = bias is null ? default : bias.bytes)
+        fixed (byte* py = y.bytes)
+        {
+            var arguments = new GemmArguments((float*)px, (int)x.shape[0], (int)x.shape[1], pw, pb, format, (int)y.shape[1], (float*)py);
+            if (dotProducts) gemm.DotProducts(arguments);
+            else gemm.RowStream(arguments);
+        }
+    }
+
+    private static void ShouldMatch(Tensor actual, Tensor exact, Tensor magnitude, int terms, string what)
+    {
+        var allowed = magnitude * ((terms + 2) * Math.Pow(2, -24)) + 1e-30;
+        var excess = ((actual.to(ScalarType.Float64) - exact).abs() - allowed).max().item<double>();
+        actual.isnan().any().item<bool>().ShouldBeFalse($"{what}: unwritten outputs");
+        excess.ShouldBeLessThanOrEqualTo(0, what);
+    }
+}
