@@ -93,23 +93,41 @@ public sealed unsafe class SmallBatchGemmTests
                 }
     }
 
-    [Fact]
-    public void Repeated_parallel_products_give_the_same_result_each_time()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Repeated_parallel_products_are_bit_identical_whichever_thread_runs_which_part(bool dotProducts)
     {
-        // The threads claim chunks in a different order each call; for the dot-product form, which writes
-        // disjoint outputs, the result must not depend on it.
+        // The threads claim parts in a different order each call. A steering vector's BOS row is the difference of
+        // two such products of the same input, and must be exactly zero.
         var gemm = new SmallBatchGemm(2, SimdLevels.Best);
         using var scope = NewDisposeScope();
         var x = Random([2, 300], 1);
-        var embedding = Random([5003, 300], 2, WeightFormat.BFloat16);
+        var weight = Random(dotProducts ? [5003, 300] : [300, 5003], 2, WeightFormat.BFloat16);
+        var bias = Random([5003], 3, WeightFormat.BFloat16);
         var first = empty(2, 5003);
-        Run(gemm, x, embedding, null, first, dotProducts: true);
-        for (var i = 0; i < 20; i++)
+        Run(gemm, x, weight, bias, first, dotProducts);
+        for (var i = 0; i < 50; i++)
         {
             var again = empty(2, 5003);
-            Run(gemm, x, embedding, null, again, dotProducts: true);
+            Run(gemm, x, weight, bias, again, dotProducts);
             again.ShouldBeBitIdenticalTo(first);
         }
+    }
+
+    [Fact]
+    public void A_row_gives_the_same_bits_alone_and_with_other_rows()
+    {
+        // Batch composition must not change a sequence's numbers (one to four rows all take the kernel).
+        var gemm = new SmallBatchGemm(2, SimdLevels.Best);
+        using var scope = NewDisposeScope();
+        var x = Random([4, 300], 4);
+        var weight = Random([300, 5003], 5);
+        var all = empty(4, 5003);
+        var alone = empty(1, 5003);
+        Run(gemm, x, weight, null, all, dotProducts: false);
+        Run(gemm, x[2..3].contiguous(), weight, null, alone, dotProducts: false);
+        alone.ShouldBeBitIdenticalTo(all[2..3]);
     }
 
     [Fact]

@@ -10,33 +10,33 @@ namespace Steer.Runtime.Kernels;
 /// <see cref="RowStream"/> is y = x·W + b for W [in, out]; <see cref="DotProducts"/> is y = x·Eᵀ + b for E [out, in].
 /// </summary>
 /// <remarks>
-/// A product is cut into chunks of weight rows, about <see cref="ChunksPerThread"/> per thread, which the threads
-/// of libtorch's OpenMP team claim dynamically (<see cref="OpenMpTeam"/>). Products under
-/// <see cref="MinParallelBytes"/> of weights run on the calling thread, as does everything when OpenMP is not
-/// available or when another caller is using this instance's scratch buffers.
+/// Results are bit-identical from call to call, whichever thread runs which piece: a row-stream product is cut into a
+/// fixed number of parts (by shape alone), each summed in a fixed order into its own accumulator, and the
+/// accumulators are added in part order; a dot-product output is computed by one thread. The parts are claimed
+/// dynamically by the threads of libtorch's OpenMP team (<see cref="OpenMpTeam"/>), so a thread that starts late
+/// is covered by the others. Products under <see cref="MinParallelBytes"/> of weights run on the calling thread,
+/// as does everything when OpenMP is not available.
 /// </remarks>
 internal sealed unsafe class SmallBatchGemm
 {
     public const int MaxRows = 4;
-    /// <summary>Enough chunks for a thread that starts late or is interrupted to be covered by the others.</summary>
-    private const long ChunksPerThread = 8;
-    private const long MinChunkBytes = 32 * 1024;
+    /// <summary>Enough parts for a thread that starts late or is interrupted to be covered by the others.</summary>
+    private const long PartsPerThread = 4;
+    private const long MinPartBytes = 32 * 1024;
     /// <summary>Below this, starting the team costs more than the second thread saves.</summary>
     private const long MinParallelBytes = 128 * 1024;
 
-    private readonly Lock _gate = new();
     /// <summary>
-    /// Per thread of a team, at least [rows, out] floats for its partial sums; index 0 adds into y directly. Pinned
-    /// (on the pinned object heap), so the team can use raw pointers, and freed with this object.
+    /// The accumulators of a row-stream product's parts after the first, [parts − 1, rows, out], per calling thread
+    /// (so concurrent callers never share them). Pinned, so the team's threads can use a raw pointer.
     /// </summary>
-    private readonly float[]?[] _scratch;
+    [ThreadStatic] private static float[]? _partials;
 
     /// <param name="threads">threads per product, counting the caller; 1 runs everything inline</param>
     public SmallBatchGemm(int threads, SimdLevel level)
     {
         Threads = OpenMpTeam.IsAvailable ? Math.Clamp(threads, 1, 32) : 1;
         Level = level;
-        _scratch = new float[Threads][];
     }
 
     public int Threads { get; }
@@ -50,51 +50,51 @@ internal sealed unsafe class SmallBatchGemm
             for (var c = 0; c < a.Outputs; c++)
                 a.Y[(long)i * a.Outputs + c] = a.BiasAt(c);
 
-        var rowsPerChunk = RowsPerChunk(a.Inner, (long)a.Outputs * a.WeightElementSize, RowStreamKernel.RowUnroll);
-        if (rowsPerChunk >= a.Inner || !_gate.TryEnter())
+        var parts = Parts(a.Inner, (long)a.Outputs * a.WeightElementSize, RowStreamKernel.RowUnroll);
+        if (parts == 1)
         {
             RowStreamKernel.Accumulate(a, 0, a.Inner, a.Y, Level);
             return;
         }
-        try
-        {
-            var scratch = stackalloc float*[Threads];
-            for (var thread = 1; thread < Threads; thread++)
-                scratch[thread] = Scratch(thread, a.Rows * a.Outputs);
-            var job = new RowStreamJob { Args = a, Level = Level, RowsPerChunk = rowsPerChunk, Scratch = scratch };
-            var chunks = (a.Inner + rowsPerChunk - 1) / rowsPerChunk;
-            var participants = OpenMpTeam.Run(&RowStreamChunk, &job, chunks, Threads);
-            for (var thread = 1; thread < Threads; thread++)
-                if ((participants & (1 << thread)) != 0)
-                    AddInto(a.Y, scratch[thread], a.Rows * a.Outputs);
-        }
-        finally
-        {
-            _gate.Exit();
-        }
+        var size = a.Rows * a.Outputs;
+        var partials = Partials((parts - 1) * size);
+        var job = new RowStreamJob { Args = a, Level = Level, Parts = parts, Partials = partials };
+        OpenMpTeam.Run(&RowStreamPart, &job, parts, Threads);
+        for (var part = 1; part < parts; part++)
+            AddInto(a.Y, partials + (long)(part - 1) * size, size);
     }
 
     /// <summary>y[m, out] = x[m, in] · E[out, in]ᵀ + bias, E being <see cref="GemmArguments.Weight"/>.</summary>
     public void DotProducts(in GemmArguments a)
     {
         Validate(a);
-        var rowsPerChunk = RowsPerChunk(a.Outputs, (long)a.Inner * a.WeightElementSize, unroll: 1);
-        if (rowsPerChunk >= a.Outputs)
+        var parts = Parts(a.Outputs, (long)a.Inner * a.WeightElementSize, unroll: 1);
+        if (parts == 1)
         {
             DotProductKernel.Compute(a, 0, a.Outputs, Level);
             return;
         }
-        // Threads write disjoint columns of y: no scratch, so no need for the gate.
-        var job = new DotProductJob { Args = a, Level = Level, RowsPerChunk = rowsPerChunk };
-        OpenMpTeam.Run(&DotProductChunk, &job, (a.Outputs + rowsPerChunk - 1) / rowsPerChunk, Threads);
+        // Threads write disjoint columns of y, so there is nothing to add up afterwards.
+        var job = new DotProductJob { Args = a, Level = Level, Parts = parts };
+        OpenMpTeam.Run(&DotProductPart, &job, parts, Threads);
     }
 
-    /// <returns>rows of the weight matrix per chunk, a multiple of <paramref name="unroll"/>; ≥ <paramref name="rows"/> means "do not split"</returns>
-    private int RowsPerChunk(int rows, long rowBytes, int unroll)
+    /// <returns>
+    /// parts to cut a product over <paramref name="rows"/> weight rows into, each at least <paramref name="unroll"/>
+    /// rows; 1 means "on the calling thread". It depends on the shape only, so a product is always cut the same way.
+    /// </returns>
+    private int Parts(int rows, long rowBytes, int unroll)
     {
-        if (Threads == 1 || rows * rowBytes < MinParallelBytes) return rows;
-        var chunkBytes = Math.Max(MinChunkBytes, rows * rowBytes / (ChunksPerThread * Threads));
-        return Math.Max(unroll, (int)(chunkBytes / rowBytes) / unroll * unroll);
+        if (Threads == 1 || rows * rowBytes < MinParallelBytes) return 1;
+        var parts = Math.Min(PartsPerThread * Threads, rows * rowBytes / MinPartBytes);
+        return (int)Math.Clamp(parts, 1, rows / unroll);
+    }
+
+    /// <summary>Weight rows [start, end) of part <paramref name="part"/>; boundaries are multiples of <paramref name="unroll"/> except the last.</summary>
+    private static (int Start, int End) PartRange(int rows, int parts, int part, int unroll)
+    {
+        int Boundary(int p) => p == parts ? rows : (int)((long)rows * p / parts / unroll * unroll);
+        return (Boundary(part), Boundary(part + 1));
     }
 
     private static void Validate(in GemmArguments a)
@@ -103,10 +103,10 @@ internal sealed unsafe class SmallBatchGemm
         if (a.Inner < 1 || a.Outputs < 1) throw new ArgumentOutOfRangeException(nameof(a), "empty matrix");
     }
 
-    private float* Scratch(int thread, int length)
+    private static float* Partials(int length)
     {
-        if (_scratch[thread] is not { } buffer || buffer.Length < length)
-            _scratch[thread] = buffer = GC.AllocateUninitializedArray<float>(length, pinned: true);
+        if (_partials is not { } buffer || buffer.Length < length)
+            _partials = buffer = GC.AllocateUninitializedArray<float>(length, pinned: true);
         return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
     }
 
@@ -122,19 +122,19 @@ internal sealed unsafe class SmallBatchGemm
     {
         public GemmArguments Args;
         public SimdLevel Level;
-        public int RowsPerChunk;
-        public float** Scratch;
+        public int Parts;
+        public float* Partials;
     }
 
-    /// <summary>Runs on a thread of the OpenMP team: rows of W into this thread's accumulator.</summary>
-    private static void RowStreamChunk(void* state, int chunk, int thread, bool first)
+    /// <summary>Runs on a thread of the OpenMP team: one part's rows of W into that part's accumulator.</summary>
+    private static void RowStreamPart(void* state, int part, int thread, bool first)
     {
         var job = (RowStreamJob*)state;
         ref readonly var a = ref job->Args;
-        var k0 = chunk * job->RowsPerChunk;
-        var k1 = Math.Min(a.Inner, k0 + job->RowsPerChunk);
-        var accumulator = thread == 0 ? a.Y : job->Scratch[thread];
-        if (thread != 0 && first) new Span<float>(accumulator, a.Rows * a.Outputs).Clear();
+        var (k0, k1) = PartRange(a.Inner, job->Parts, part, RowStreamKernel.RowUnroll);
+        var size = a.Rows * a.Outputs;
+        var accumulator = part == 0 ? a.Y : job->Partials + (long)(part - 1) * size;
+        if (part != 0) new Span<float>(accumulator, size).Clear();
         RowStreamKernel.Accumulate(a, k0, k1, accumulator, job->Level);
     }
 
@@ -142,13 +142,13 @@ internal sealed unsafe class SmallBatchGemm
     {
         public GemmArguments Args;
         public SimdLevel Level;
-        public int RowsPerChunk;
+        public int Parts;
     }
 
-    private static void DotProductChunk(void* state, int chunk, int thread, bool first)
+    private static void DotProductPart(void* state, int part, int thread, bool first)
     {
         var job = (DotProductJob*)state;
-        var v0 = chunk * job->RowsPerChunk;
-        DotProductKernel.Compute(job->Args, v0, Math.Min(job->Args.Outputs, v0 + job->RowsPerChunk), job->Level);
+        var (v0, v1) = PartRange(job->Args.Outputs, job->Parts, part, unroll: 1);
+        DotProductKernel.Compute(job->Args, v0, v1, job->Level);
     }
 }
