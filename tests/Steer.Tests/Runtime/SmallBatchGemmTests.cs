@@ -41,36 +41,16 @@ public sealed unsafe class SmallBatchGemmTests
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Row_stream_product_matches_float64_for_every_shape_row_count_and_bias(string levelName, string formatName, int threads)
-    {
-        var (level, format) = (Enum.Parse<SimdLevel>(levelName), Enum.Parse<WeightFormat>(formatName));
-        var gemm = new SmallBatchGemm(threads, level);
-        foreach (var (inner, outputs) in Shapes)
-            for (var rows = 1; rows <= SmallBatchGemm.MaxRows; rows++)
-                foreach (var withBias in new[] { true, false })
-                {
-                    using var scope = NewDisposeScope();
-                    var seed = inner * 7919 + outputs * 31 + rows * 3 + (withBias ? 1 : 0);
-                    var x = Random([rows, inner], seed);
-                    var weight = Random([inner, outputs], seed + 1, format);
-                    var bias = withBias ? Random([outputs], seed + 2, format) : null;
-                    var y = full([rows, outputs], float.NaN); // every element must be written
-
-                    Run(gemm, x, weight, bias, y, dotProducts: false);
-
-                    var x64 = x.to(ScalarType.Float64);
-                    var w64 = weight.to(ScalarType.Float64);
-                    var b64 = bias?.to(ScalarType.Float64) ?? zeros(outputs, ScalarType.Float64);
-                    ShouldMatch(y, x64.matmul(w64) + b64, x64.abs().matmul(w64.abs()) + b64.abs(), inner,
-                        $"{level} {format} threads {threads}, x [{rows}, {inner}] · W [{inner}, {outputs}], bias {withBias}");
-                }
-    }
+    public void Row_stream_product_matches_float64_for_every_shape_row_count_and_bias(string levelName, string formatName, int threads) =>
+        MatchesFloat64ForEveryShapeRowCountAndBias(Enum.Parse<SimdLevel>(levelName), Enum.Parse<WeightFormat>(formatName), threads, dotProducts: false);
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Dot_product_form_matches_float64_for_every_shape_row_count_and_bias(string levelName, string formatName, int threads)
+    public void Dot_product_form_matches_float64_for_every_shape_row_count_and_bias(string levelName, string formatName, int threads) =>
+        MatchesFloat64ForEveryShapeRowCountAndBias(Enum.Parse<SimdLevel>(levelName), Enum.Parse<WeightFormat>(formatName), threads, dotProducts: true);
+
+    private static void MatchesFloat64ForEveryShapeRowCountAndBias(SimdLevel level, WeightFormat format, int threads, bool dotProducts)
     {
-        var (level, format) = (Enum.Parse<SimdLevel>(levelName), Enum.Parse<WeightFormat>(formatName));
         var gemm = new SmallBatchGemm(threads, level);
         foreach (var (inner, outputs) in Shapes)
             for (var rows = 1; rows <= SmallBatchGemm.MaxRows; rows++)
@@ -79,17 +59,18 @@ public sealed unsafe class SmallBatchGemmTests
                     using var scope = NewDisposeScope();
                     var seed = inner * 7919 + outputs * 31 + rows * 3 + (withBias ? 1 : 0);
                     var x = Random([rows, inner], seed);
-                    var embedding = Random([outputs, inner], seed + 1, format);
+                    // W [in, out] for the row stream, E [out, in] for dot products: the same product x·W either way.
+                    var stored = Random(dotProducts ? [outputs, inner] : [inner, outputs], seed + 1, format);
                     var bias = withBias ? Random([outputs], seed + 2, format) : null;
-                    var y = full([rows, outputs], float.NaN);
+                    var y = full([rows, outputs], float.NaN); // every element must be written
 
-                    Run(gemm, x, embedding, bias, y, dotProducts: true);
+                    Run(gemm, x, stored, bias, y, dotProducts);
 
                     var x64 = x.to(ScalarType.Float64);
-                    var e64 = embedding.to(ScalarType.Float64);
+                    var w64 = dotProducts ? stored.to(ScalarType.Float64).t() : stored.to(ScalarType.Float64); // [in, out]
                     var b64 = bias?.to(ScalarType.Float64) ?? zeros(outputs, ScalarType.Float64);
-                    ShouldMatch(y, x64.matmul(e64.t()) + b64, x64.abs().matmul(e64.abs().t()) + b64.abs(), inner,
-                        $"{level} {format} threads {threads}, x [{rows}, {inner}] · E [{outputs}, {inner}]ᵀ, bias {withBias}");
+                    ShouldMatch(y, x64.matmul(w64) + b64, x64.abs().matmul(w64.abs()) + b64.abs(), inner,
+                        $"{level} {format} threads {threads}, x [{rows}, {inner}] · [{string.Join(", ", stored.shape)}]{(dotProducts ? "ᵀ" : "")}, bias {withBias}");
                 }
     }
 

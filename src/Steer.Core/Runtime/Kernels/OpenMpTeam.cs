@@ -25,26 +25,22 @@ internal static unsafe class OpenMpTeam
     public static bool IsAvailable => Parallel != null;
 
     /// <summary>
-    /// Calls <paramref name="body"/>(state, chunk, thread, firstChunkOnThisThread) once for each chunk in
-    /// [0, <paramref name="chunks"/>) on a team of <paramref name="threads"/> threads including the caller.
+    /// Calls <paramref name="body"/>(state, chunk) once for each chunk in [0, <paramref name="chunks"/>) on a team of
+    /// <paramref name="threads"/> threads including the caller, each thread claiming the next chunk when it is free.
     /// </summary>
-    /// <returns>bit t set when thread t ran at least one chunk (thread numbers are given in order of arrival)</returns>
-    public static int Run(delegate*<void*, int, int, bool, void> body, void* state, int chunks, int threads)
+    public static void Run(delegate*<void*, int, void> body, void* state, int chunks, int threads)
     {
         if (!IsAvailable) throw new InvalidOperationException("libgomp was not found");
         var job = new Job { Body = body, State = state, Chunks = chunks };
         Parallel(&TeamMember, &job, (uint)threads, 0);
-        return job.Participants;
     }
 
     private struct Job
     {
-        public delegate*<void*, int, int, bool, void> Body;
+        public delegate*<void*, int, void> Body;
         public void* State;
         public int Chunks;
         public int NextChunk;
-        public int NextThread;
-        public int Participants;
     }
 
     /// <summary>Runs on every thread of the team; GOMP_parallel returns once all have returned.</summary>
@@ -52,15 +48,9 @@ internal static unsafe class OpenMpTeam
     private static void TeamMember(void* state)
     {
         var job = (Job*)state;
-        var thread = Interlocked.Increment(ref job->NextThread) - 1;
-        var first = true;
         int chunk;
         while ((chunk = Interlocked.Increment(ref job->NextChunk) - 1) < job->Chunks)
-        {
-            if (first) Interlocked.Or(ref job->Participants, 1 << thread);
-            job->Body(job->State, chunk, thread, first);
-            first = false;
-        }
+            job->Body(job->State, chunk);
     }
 
     private static delegate* unmanaged<delegate* unmanaged<void*, void>, void*, uint, uint, void> Resolve()

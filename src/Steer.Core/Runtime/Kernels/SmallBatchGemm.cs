@@ -127,7 +127,7 @@ internal sealed unsafe class SmallBatchGemm
     }
 
     /// <summary>Runs on a thread of the OpenMP team: one part's rows of W into that part's accumulator.</summary>
-    private static void RowStreamPart(void* state, int part, int thread, bool first)
+    private static void RowStreamPart(void* state, int part)
     {
         var job = (RowStreamJob*)state;
         ref readonly var a = ref job->Args;
@@ -145,7 +145,7 @@ internal sealed unsafe class SmallBatchGemm
         public int Parts;
     }
 
-    private static void DotProductPart(void* state, int part, int thread, bool first)
+    private static void DotProductPart(void* state, int part)
     {
         var job = (DotProductJob*)state;
         var (v0, v1) = PartRange(job->Args.Outputs, job->Parts, part, unroll: 1);
