@@ -154,6 +154,29 @@ public sealed unsafe class SmallBatchGemmTests
         (logits.to(ScalarType.Float64) - exact).abs().max().item<double>().ShouldBeLessThan(1e-4);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(4099)]
+    public void Widening_bfloat16_is_bit_identical_to_libtorchs(int count)
+    {
+        using var scope = NewDisposeScope();
+        // Every length tail; values at many scales, with infinities and NaN among them.
+        var values = (Random([count], 13) * exp(Random([count], 14) * 10)).to(ScalarType.BFloat16);
+        if (count > 3)
+        {
+            values[0] = float.PositiveInfinity;
+            values[1] = float.NaN;
+            values[2] = -0f;
+        }
+        var widened = full(count, 42f);
+        fixed (byte* source = values.bytes)
+        fixed (byte* destination = widened.bytes)
+            BFloat16Conversion.Widen((ushort*)source, (float*)destination, count);
+
+        widened.bytes.SequenceEqual(values.to(ScalarType.Float32).bytes).ShouldBeTrue();
+    }
+
     [Fact]
     public void Rounding_to_bfloat16_is_bit_identical_to_libtorchs_and_keeps_NaN()
     {

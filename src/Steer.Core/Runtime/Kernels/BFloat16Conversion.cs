@@ -8,7 +8,15 @@ internal static unsafe class BFloat16Conversion
     /// <summary>Exact: a bfloat16 is the top half of a float32.</summary>
     public static void Widen(ushort* source, float* destination, int count)
     {
-        for (var i = 0; i < count; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= count - Vector<ushort>.Count; i += Vector<ushort>.Count)
+            {
+                Vector.Widen(Vector.Load(source + i), out var low, out var high);
+                Vector.AsVectorSingle(low << 16).Store(destination + i);
+                Vector.AsVectorSingle(high << 16).Store(destination + i + Vector<uint>.Count);
+            }
+        for (; i < count; i++)
             destination[i] = BitConverter.Int32BitsToSingle(source[i] << 16);
     }
 

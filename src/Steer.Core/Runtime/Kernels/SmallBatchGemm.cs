@@ -46,9 +46,7 @@ internal sealed unsafe class SmallBatchGemm
     public void RowStream(in GemmArguments a)
     {
         Validate(a);
-        for (var i = 0; i < a.Rows; i++)
-            for (var c = 0; c < a.Outputs; c++)
-                a.Y[(long)i * a.Outputs + c] = a.BiasAt(c);
+        FillWithBias(a);
 
         var parts = Parts(a.Inner, (long)a.Outputs * a.WeightElementSize, RowStreamKernel.RowUnroll);
         if (parts == 1)
@@ -101,6 +99,17 @@ internal sealed unsafe class SmallBatchGemm
     {
         if (a.Rows is < 1 or > MaxRows) throw new ArgumentOutOfRangeException(nameof(a), $"{a.Rows} rows; 1 to {MaxRows} are supported");
         if (a.Inner < 1 || a.Outputs < 1) throw new ArgumentOutOfRangeException(nameof(a), "empty matrix");
+    }
+
+    /// <summary>Every row of y = the bias (or 0): the row-stream kernels add into y.</summary>
+    private static void FillWithBias(in GemmArguments a)
+    {
+        var first = new Span<float>(a.Y, a.Outputs);
+        if (a.Bias is null) first.Clear();
+        else if (a.Format == WeightFormat.Float32) new ReadOnlySpan<float>(a.Bias, a.Outputs).CopyTo(first);
+        else BFloat16Conversion.Widen((ushort*)a.Bias, a.Y, a.Outputs);
+        for (var i = 1; i < a.Rows; i++)
+            first.CopyTo(new Span<float>(a.Y + (long)i * a.Outputs, a.Outputs));
     }
 
     private static float* Partials(int length)
