@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Steer.Runtime.Kernels;
 
@@ -6,6 +7,10 @@ namespace Steer.Runtime.Kernels;
 internal static unsafe class BFloat16Conversion
 {
     /// <summary>Exact: a bfloat16 is the top half of a float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
+
+    /// <summary><see cref="ToSingle"/> over a vector of values.</summary>
     public static void Widen(ushort* source, float* destination, int count)
     {
         var i = 0;
@@ -17,7 +22,7 @@ internal static unsafe class BFloat16Conversion
                 Vector.AsVectorSingle(high << 16).Store(destination + i + Vector<uint>.Count);
             }
         for (; i < count; i++)
-            destination[i] = BitConverter.Int32BitsToSingle(source[i] << 16);
+            destination[i] = ToSingle(source[i]);
     }
 
     /// <summary>Round to nearest, ties to even; NaN stays a (quiet) NaN. This is c10::BFloat16's conversion.</summary>

@@ -31,5 +31,5 @@ internal readonly unsafe struct GemmArguments(float* x, int rows, int inner, voi
     public float BiasAt(int column) =>
         Bias is null ? 0f
         : Format == WeightFormat.Float32 ? ((float*)Bias)[column]
-        : BitConverter.Int32BitsToSingle(((ushort*)Bias)[column] << 16);
+        : BFloat16Conversion.ToSingle(((ushort*)Bias)[column]);
 }

@@ -58,7 +58,7 @@ internal static unsafe class Weights
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar<TW>(TW* p) where TW : unmanaged =>
-        typeof(TW) == typeof(float) ? *(float*)p : BitConverter.Int32BitsToSingle(*(ushort*)p << 16);
+        typeof(TW) == typeof(float) ? *(float*)p : BFloat16Conversion.ToSingle(*(ushort*)p);
 }
 
 internal readonly unsafe struct Avx512Ops : ISimdOps<Vector512<float>>
@@ -137,7 +137,7 @@ internal readonly unsafe struct ScalarOps : ISimdOps<float>
     public static int Width => 1;
     public static float Zero => 0f;
     public static float Load(float* p) => *p;
-    public static float LoadBFloat16(ushort* p) => BitConverter.Int32BitsToSingle(*p << 16);
+    public static float LoadBFloat16(ushort* p) => BFloat16Conversion.ToSingle(*p);
     public static void Store(float* p, float value) => *p = value;
     public static float Broadcast(float value) => value;
     public static float MultiplyAdd(float a, float b, float addend) => MathF.FusedMultiplyAdd(a, b, addend);
