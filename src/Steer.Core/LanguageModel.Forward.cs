@@ -93,7 +93,7 @@ public sealed partial class LanguageModel
         {
             pads[b] = length - batch[b].Count;
             for (var t = 0; t < length; t++)
-                flat[b * length + t] = t < pads[b] ? Tokenization.Gpt2Tokenizer.EndOfText : batch[b][t - pads[b]];
+                flat[b * length + t] = t < pads[b] ? PadId : batch[b][t - pads[b]];
         }
         var ids = tensor(flat, [batch.Count, length], ScalarType.Int64, _transformer.Device);
         return new ForwardInput(ids, pads, cache, lastOnly);

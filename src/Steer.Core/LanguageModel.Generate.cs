@@ -1,6 +1,5 @@
 using Steer.Generation;
 using Steer.Hooks;
-using Steer.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,8 +52,8 @@ public sealed partial class LanguageModel
 
     /// <summary>
     /// The decoding loop: a prompt pass over every row, then one position per step until every row has used its
-    /// budget, emitted &lt;|endoftext|&gt;, been ended by <paramref name="onToken"/> or been cancelled. A row that is
-    /// done is fed &lt;|endoftext|&gt; and its output ignored, so it cannot affect the others.
+    /// budget, emitted the stop id (EOS), been ended by <paramref name="onToken"/> or been cancelled. A row that is
+    /// done is fed the pad id and its output ignored, so it cannot affect the others.
     /// </summary>
     private int[][] Decode(IReadOnlyList<DecodeRow> rows, SamplingOptions sampling, bool stopAtEndOfText,
         IEnumerable<(string Name, HookFunction Hook)>? hooks, TokenSink? onToken, CancellationToken cancellationToken)
@@ -93,13 +92,13 @@ public sealed partial class LanguageModel
             {
                 if (done[b])
                 {
-                    next[b] = Gpt2Tokenizer.EndOfText;
+                    next[b] = PadId;
                     continue;
                 }
                 var id = (int)next[b];
                 completions[b].Add(id);
                 var keep = onToken?.Invoke(b, id, rows[b].Logprobs is { } k ? logprobs![b] with { Top = logprobs[b].Top.Take(k).ToList() } : null) ?? true;
-                done[b] = !keep || (stopAtEndOfText && id == Gpt2Tokenizer.EndOfText) || completions[b].Count >= rows[b].MaxNewTokens;
+                done[b] = !keep || (stopAtEndOfText && id == StopId) || completions[b].Count >= rows[b].MaxNewTokens;
             }
             if (done.All(d => d)) break;
             var nextIds = tensor(next, [rows.Count, 1], ScalarType.Int64, _transformer.Device);

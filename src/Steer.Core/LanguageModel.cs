@@ -17,11 +17,15 @@ public sealed partial class LanguageModel : IDisposable
 {
     private readonly ITransformer _transformer;
 
-    private LanguageModel(ITransformer transformer, Gpt2Tokenizer tokenizer, string name)
+    private LanguageModel(ITransformer transformer, ITokenizer tokenizer, string name)
     {
         _transformer = transformer;
         Tokenizer = tokenizer;
         Name = name;
+        StopId = transformer.EosTokenId ?? tokenizer.EosId;
+        // Padded positions are masked out, so any id the embedding can look up will do; the tokenizer's pad id is
+        // the natural choice, but a checkpoint with a cut-down vocabulary may not have it.
+        PadId = new[] { tokenizer.PadId, StopId, 0 }.First(id => id >= 0 && id < transformer.Shape.VocabSize);
     }
 
     /// <summary>A Hugging Face id or the local directory the model came from.</summary>
@@ -29,7 +33,13 @@ public sealed partial class LanguageModel : IDisposable
 
     public ModelShape Shape => _transformer.Shape;
 
-    public Gpt2Tokenizer Tokenizer { get; }
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>The id that ends a completion: config.json's <c>eos_token_id</c>, else the tokenizer's EOS.</summary>
+    public int StopId { get; }
+
+    /// <summary>The id that fills the masked positions of a padded batch (always inside the model's vocabulary).</summary>
+    internal int PadId { get; }
 
     /// <summary>Hooks that stay attached until their handles are disposed (per-call hooks are passed to each call).</summary>
     public HookRegistry Hooks => _transformer.Hooks;
@@ -55,13 +65,16 @@ public sealed partial class LanguageModel : IDisposable
 
     /// <summary>
     /// Loads a model from a local directory (config.json + model.safetensors, or sharded safetensors with an
-    /// index) or a Hugging Face id, downloaded into the Hugging Face cache unless it is there already.
+    /// index) or a .safetensors file with config.json beside it. For a Hugging Face id, resolve it first with
+    /// <c>Steer.Hub.ModelLocator.Resolve</c>, which downloads into the Hugging Face cache.
     /// </summary>
-    public static LanguageModel Load(string model, ModelOptions? options = null)
+    public static LanguageModel Load(string path, ModelOptions? options = null) => Load(ModelFiles.FromPath(path), options);
+
+    /// <summary>Loads the model whose files are <paramref name="files"/>.</summary>
+    public static LanguageModel Load(ModelFiles files, ModelOptions? options = null)
     {
         options ??= new ModelOptions();
         TorchRuntime.EnsureLoaded();
-        var files = ModelLocator.Resolve(model, options.Revision, options.Hub);
         using var source = new SafetensorsWeightSource(files.WeightFiles);
         return Create(files.ConfigPath, source, Gpt2Tokenizer.FromDirectory(files.Directory), files.DisplayName, options);
     }
@@ -86,7 +99,7 @@ public sealed partial class LanguageModel : IDisposable
         }
     }
 
-    private static LanguageModel Create(string configPath, IWeightSource source, Gpt2Tokenizer tokenizer, string name, ModelOptions options)
+    private static LanguageModel Create(string configPath, IWeightSource source, ITokenizer tokenizer, string name, ModelOptions options)
     {
         var dtype = options.ScalarType;
         var device = options.TorchDevice;

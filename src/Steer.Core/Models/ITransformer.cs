@@ -14,6 +14,9 @@ internal interface ITransformer : IDisposable
     Device Device { get; }
     HookRegistry Hooks { get; }
 
+    /// <summary>config.json's <c>eos_token_id</c>, which ends a completion; null when the config gives none.</summary>
+    int? EosTokenId { get; }
+
     /// <summary>Parameters by checkpoint name (no <c>transformer.</c> prefix), as allocated for loading.</summary>
     IEnumerable<(string Name, Tensor Tensor)> Weights();
 

@@ -1,4 +1,3 @@
-using Steer.Hub;
 using static TorchSharp.torch;
 
 namespace Steer.Models;
@@ -11,11 +10,6 @@ public sealed record ModelOptions
 
     /// <summary>cpu (default) or cuda[:N].</summary>
     public string Device { get; init; } = "cpu";
-
-    public string Revision { get; init; } = "main";
-
-    /// <summary>How a Hub id is downloaded (endpoint, token, offline, progress); null reads the environment.</summary>
-    public HubOptions? Hub { get; init; }
 
     internal ScalarType ScalarType => DType.ToLowerInvariant() switch
     {

@@ -9,10 +9,13 @@ namespace Steer.Tokenization;
 /// GPT-2 byte-level BPE: text to token ids and back, matching the original GPT-2 encoder and Hugging Face.
 /// </summary>
 /// <remarks>Instances are immutable and safe to use from several threads.</remarks>
-public sealed class Gpt2Tokenizer
+public sealed class Gpt2Tokenizer : ITokenizer
 {
     /// <summary>The id of <c>&lt;|endoftext|&gt;</c> in GPT-2's vocabulary, which GPT-2 also uses as its BOS token.</summary>
     public const int EndOfText = 50256;
+
+    /// <summary>The space token, which the ActAdd post right-padded the shorter prompt of a pair with.</summary>
+    public const int Space = 220;
 
     private static readonly Lazy<Gpt2Tokenizer> s_default =
         new(() => new Gpt2Tokenizer(TokenizerFiles.LoadBuiltIn()), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -68,6 +71,18 @@ public sealed class Gpt2Tokenizer
     /// <summary>The id of <c>&lt;|endoftext|&gt;</c> in this vocabulary (<see cref="EndOfText"/> for GPT-2), used as BOS.</summary>
     public int EndOfTextId { get; }
 
+    public int VocabularySize => _tokenBytes.Length;
+
+    /// <summary>GPT-2 starts a document with <c>&lt;|endoftext|&gt;</c>.</summary>
+    public int? BosId => EndOfTextId;
+
+    public int EosId => EndOfTextId;
+
+    /// <summary>GPT-2 has no pad token; Hugging Face pads its batches with end-of-text, as Steer does.</summary>
+    public int PadId => EndOfTextId;
+
+    public int PairPadId => Space;
+
     /// <summary>Splits <paramref name="text"/> into token ids.</summary>
     /// <param name="text">The text; the literal <c>&lt;|endoftext|&gt;</c> in it becomes that special token, as in Hugging Face.</param>
     /// <param name="prependBos">Whether to put <see cref="EndOfTextId"/> first, as GPT-2 expects at the start of a document.</param>
@@ -122,10 +137,7 @@ public sealed class Gpt2Tokenizer
     }
 
     /// <summary>A decoder that turns ids into text one at a time, for streaming generated tokens.</summary>
-    public IncrementalDecoder CreateIncrementalDecoder() => new(this);
-
-    /// <summary>One past the highest token id.</summary>
-    internal int IdLimit => _tokenBytes.Length;
+    public IncrementalDecoder CreateIncrementalDecoder() => new(TokenBytes);
 
     /// <summary>The raw bytes of one token.</summary>
     internal ReadOnlySpan<byte> TokenBytes(int id)

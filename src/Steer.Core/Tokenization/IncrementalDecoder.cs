@@ -6,20 +6,20 @@ namespace Steer.Tokenization;
 /// Decodes token ids one at a time, for streaming. GPT-2 often splits one character (an emoji, a CJK
 /// character) across several tokens, so the bytes of an unfinished character are held back until it is complete.
 /// </summary>
-/// <remarks>Create one per stream with <see cref="Gpt2Tokenizer.CreateIncrementalDecoder"/>; not thread-safe.</remarks>
+/// <remarks>Create one per stream with <see cref="ITokenizer.CreateIncrementalDecoder"/>; not thread-safe.</remarks>
 public sealed class IncrementalDecoder
 {
-    private readonly Gpt2Tokenizer _tokenizer;
+    private readonly TokenBytesReader _tokenBytes;
 
     // System.Text.Decoder already keeps an incomplete UTF-8 sequence between calls and replaces invalid
     // bytes with U+FFFD as soon as they cannot start or continue a character, so nothing is held forever.
     private readonly Decoder _utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();
 
-    internal IncrementalDecoder(Gpt2Tokenizer tokenizer) => _tokenizer = tokenizer;
+    internal IncrementalDecoder(TokenBytesReader tokenBytes) => _tokenBytes = tokenBytes;
 
     /// <summary>Adds one token and returns the text it completes, possibly <c>""</c>.</summary>
     /// <exception cref="SteerException">With <see cref="ErrorKind.InvalidArgument"/> for an id outside the vocabulary.</exception>
-    public string Push(int id) => Decode(_tokenizer.TokenBytes(id), flush: false);
+    public string Push(int id) => Decode(_tokenBytes(id), flush: false);
 
     /// <summary>Returns what is still held back, with an unfinished character as U+FFFD, and starts afresh.</summary>
     public string Flush() => Decode([], flush: true);
@@ -32,3 +32,6 @@ public sealed class IncrementalDecoder
         return new string(chars[..count]);
     }
 }
+
+/// <summary>The raw bytes of one token; throws <see cref="SteerException"/> for an id outside the vocabulary.</summary>
+internal delegate ReadOnlySpan<byte> TokenBytesReader(int id);

@@ -6,7 +6,7 @@ namespace Steer.Cli.Commands.Shared;
 /// Writes a completion as it is produced. The prompt is printed with the first token, once generation has
 /// accepted it, so that an error (a prompt too long for the context, say) leaves stdout empty.
 /// </summary>
-internal sealed class CompletionStreamer(TextWriter output, Gpt2Tokenizer tokenizer, string prompt)
+internal sealed class CompletionStreamer(TextWriter output, ITokenizer tokenizer, string prompt)
 {
     private readonly IncrementalDecoder _decoder = tokenizer.CreateIncrementalDecoder();
     private bool _promptShown;

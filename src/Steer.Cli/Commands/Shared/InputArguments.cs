@@ -44,12 +44,12 @@ internal sealed class InputArguments(string textOption, string textDescription, 
     public string? Text(ParseResult parse) => parse.GetValue(_text) ?? (parse.GetValue(_ids) is null ? defaultText : null);
 
     /// <summary>The input as ids; <paramref name="fallback"/> is tokenised (with BOS unless --no-bos) when neither input was given.</summary>
-    public IReadOnlyList<int> Ids(ParseResult parse, Gpt2Tokenizer tokenizer, string? fallback) =>
+    public IReadOnlyList<int> Ids(ParseResult parse, ITokenizer tokenizer, string? fallback) =>
         IsGiven(parse) ? Ids(parse, tokenizer) : tokenizer.Encode(fallback!, PrependBos(parse));
 
     public bool PrependBos(ParseResult parse) => !parse.GetValue(_noBos);
 
-    public IReadOnlyList<int> Ids(ParseResult parse, Gpt2Tokenizer tokenizer) =>
+    public IReadOnlyList<int> Ids(ParseResult parse, ITokenizer tokenizer) =>
         parse.GetValue(_ids) is { } ids ? ParseIds(ids) : tokenizer.Encode(Text(parse)!, PrependBos(parse));
 
     public static int[] ParseIds(string text)

@@ -53,14 +53,13 @@ internal sealed class ModelArguments(CliContext context)
     {
         DType = parse.GetValue(_dtype)!,
         Device = parse.GetValue(_device)!,
-        Revision = parse.GetValue(_revision)!,
-        Hub = Hub(parse),
     };
 
-    public LanguageModel Load(ParseResult parse, string? fallback = null) => LanguageModel.Load(ModelName(parse, fallback), Options(parse));
+    public LanguageModel Load(ParseResult parse, string? fallback = null) => 
+        LanguageModel.Load(ModelLocator.Resolve(ModelName(parse, fallback), parse.GetValue(_revision)!, Hub(parse)), Options(parse));
 
     /// <summary>The tokenizer of --model when given (without loading weights), else the built-in GPT-2 one.</summary>
-    public Gpt2Tokenizer Tokenizer(ParseResult parse)
+    public ITokenizer Tokenizer(ParseResult parse)
     {
         var name = parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL");
         return name is null ? Gpt2Tokenizer.Default : Gpt2Tokenizer.FromDirectory(ModelLocator.Resolve(name, parse.GetValue(_revision)!, Hub(parse)).Directory);

@@ -1,0 +1,43 @@
+using Steer.Evaluation.Reports;
+using Steer.Tests.IO;
+using static Steer.Tests.ReportAssertions;
+
+namespace Steer.Tests.Evaluation;
+
+/// <summary>The charts are real PNG and SVG files (text needs a system font; the files are valid without one).</summary>
+public sealed class ChartTests
+{
+    [Fact]
+    public void A_line_chart_is_written_as_a_valid_png_and_svg_of_the_chart_size()
+    {
+        // Arrange
+        using var directory = new TempDirectory();
+        var plot = Charts.Lines("ratio by layer", "layer", "ratio",
+            [new ChartSeries("weddings", [0, 1, 2], [1.0, 0.9, 0.95]), new ChartSeries("shipping", [0, 1, 2], [1.0, 1.02, 1.01])],
+            [new ChartBaseline("unsteered", 1)], integerX: true);
+
+        // Act
+        var files = Charts.Save(plot, "ratio by layer", directory.File("chart"));
+
+        // Assert
+        ShouldBeAPng(files.Png).ShouldBe((Charts.Width, Charts.Height));
+        ShouldBeAnSvg(files.Svg);
+    }
+
+    [Fact]
+    public void A_log_log_scatter_is_written_in_the_format_its_extension_names()
+    {
+        // Arrange
+        using var directory = new TempDirectory();
+        var plot = Charts.LogLogScatter("shift", "p", "ratio", [(0.5, 0.8, "\" a\""), (0.001, 40, "\" wedding\""), (0.02, 1.1, "\" party\"")]);
+
+        // Act
+        Charts.SaveAs(plot, directory.File("kl.png"));
+        Charts.SaveAs(plot, directory.File("kl.svg"));
+
+        // Assert
+        ShouldBeAPng(directory.File("kl.png"));
+        ShouldBeAnSvg(directory.File("kl.svg"));
+        Should.Throw<SteerException>(() => Charts.SaveAs(plot, directory.File("kl.jpg"))).Message.ShouldContain(".png or .svg");
+    }
+}
