@@ -27,8 +27,8 @@ public sealed class SteeringVectorFileTests(GoldenModelFixture models) : IClassF
         loaded.Metadata.Model.ShouldBe(model.Name);
         loaded.Metadata.Additions.ShouldBe(
         [
-            new AdditionInfo("blocks.1.hook_resid_pre", 5, "Love", "Hate", 220),
-            new AdditionInfo("blocks.0.hook_resid_pre", 2, " wedding", null, null),
+            new Addition { Plus = "Love", Minus = "Hate", HookPoint = "blocks.1.hook_resid_pre", Coeff = 5, PadId = 220 },
+            new Addition { Plus = " wedding", HookPoint = "blocks.0.hook_resid_pre", Coeff = 2 },
         ]);
     }
 
