@@ -84,7 +84,7 @@ internal sealed class SteeringArguments
     }
 
     /// <summary>--plus/--minus/--layer/--coeff (padded with --pad-id) and each --add, in that order.</summary>
-    public IReadOnlyList<Addition> Additions(ParseResult parse, LanguageModel model)
+    private IReadOnlyList<Addition> Additions(ParseResult parse, LanguageModel model)
     {
         var additions = new List<Addition>();
         if (parse.GetValue(_plus) is { } plus)
