@@ -1,4 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Steer.Cli;
+using Steer.Server.Steering;
+using Steer.Steering;
 using Steer.Server.Tests.Infrastructure;
 
 namespace Steer.Server.Tests;
@@ -46,6 +50,46 @@ public sealed class VectorSpecs(ServerFixture server) : IClassFixture<ServerFixt
         addition.GetProperty("minus").GetString().ShouldBe("Hate");
         addition.GetProperty("coeff").GetDouble().ShouldBe(5);
         addition.GetProperty("pad_id").GetInt32().ShouldBe(50256);
+    }
+
+    [Fact]
+    public async Task The_command_line_and_the_api_build_bit_identical_vectors_from_the_same_additions()
+    {
+        // Arrange: a recipe, a pair, and single additions by block number and by hook point name, padded with 50256.
+        var path = Path.Combine(Path.GetTempPath(), $"steer-cli-vector-{Guid.NewGuid():N}.safetensors");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = SteerCli.Run(["vector", "--model", server.Model.Path, "--out", path, "--recipe", "love-hate",
+            "--plus", "Intent to praise", "--minus", "Hate", "--layer", "1", "--coeff", "5",
+            "--add", "Anger:2@0", "--add", "Calm:-1.5@blocks.1.hook_resid_pre", "--pad-id", "50256"], new CliContext(output, error));
+        object[] additions =
+        [
+            new { plus = "Intent to praise", minus = "Hate", layer = 1, coeff = 5 },
+            new { plus = "Anger", layer = 0, coeff = 2 },
+            new { plus = "Calm", layer = "blocks.1.hook_resid_pre", coeff = -1.5 },
+        ];
+
+        // Act
+        var created = await Client.PostAsync("/v1/vectors", new { recipe = "love-hate", additions, pad_id = 50256 });
+
+        // Assert
+        try
+        {
+            exitCode.ShouldBe(0, error.ToString());
+            created.Status.ShouldBe(HttpStatusCode.OK, created.Body);
+            var id = created.Json().GetProperty("id").GetString()!;
+            var api = server.Factory.Services.GetRequiredService<VectorRegistry>().Get(id)!.Vector;
+            var cli = SteeringVectorFile.Load(path);
+            cli.Components.Select(c => (c.HookPoint, c.Positions)).ShouldBe(api.Components.Select(c => (c.HookPoint, c.Positions)));
+            foreach (var (a, c) in api.Components.Zip(cli.Components))
+                a.Values.SequenceEqual(c.Values).ShouldBeTrue($"the vectors differ at {a.HookPoint}");
+            cli.Metadata.Additions.ShouldBe(api.Metadata.Additions);
+            api.Metadata.Additions.Select(a => a.PadId).ShouldBe([50256, 50256, null, null]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -33,8 +33,8 @@ internal static class EvalNormsCommand
             var recipe = steering.SweepRecipe(parse, RecipeBook.Find(EvalSteering.DefaultRecipe));
             using var lm = model.Load(parse, steering.HasPlus(parse) ? null : RecipeBook.PostModel);
             var ids = input.Ids(parse, lm.Tokenizer);
-            var pair = steering.Pair(parse);
-            var layers = NormAnalysis.Measure(lm, ids, layer => recipe.BuildAt(lm, layer, 1, pair), parse.GetValue(center));
+            var padId = steering.PadId(parse);
+            var layers = NormAnalysis.Measure(lm, ids, layer => recipe.BuildAt(lm, layer, 1, padId), parse.GetValue(center));
             var positions = layers[0].Ratios.Count;
             if (parse.GetValue(plot) is { } plotPath)
             {

@@ -53,7 +53,7 @@ internal static class RecipesCommand
     private static object Describe(Recipe recipe) => new
     {
         name = recipe.Name,
-        additions = recipe.Additions.Select(a => new { plus = a.Plus, minus = a.Minus, layer = a.Layer, coeff = a.Coeff }),
+        additions = recipe.Additions.Select(a => new { plus = a.Plus, minus = a.Minus, layer = Recipe.PostLayerOf(a), coeff = a.Coeff }),
         prompt = recipe.Prompt,
         tokens = recipe.Tokens,
         outcome = recipe.Outcome,
@@ -61,6 +61,6 @@ internal static class RecipesCommand
 
     private static string Summary(Recipe recipe) => string.Join(" + ", recipe.Additions.Select(Addition));
 
-    private static string Addition(RecipeAddition a) =>
-        (a.Minus is null ? $"\"{a.Plus}\"" : $"\"{a.Plus}\" - \"{a.Minus}\"") + $" @ layer {a.Layer}, c = {a.Coeff:G}";
+    private static string Addition(Steer.Steering.Addition a) =>
+        (a.Minus is null ? $"\"{a.Plus}\"" : $"\"{a.Plus}\" - \"{a.Minus}\"") + $" @ layer {Recipe.PostLayerOf(a)}, c = {a.Coeff:G}";
 }

@@ -49,8 +49,8 @@ internal static class SweepCommand
             var sweepMetric = Metric(metricName, parse, lm, texts, words, position, settings);
             using var disposeMetric = sweepMetric as IDisposable;
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
-            var pair = steering.Pair(parse);
-            var result = Sweep.Run(sweepMetric, grid, layer => recipe.BuildAt(lm, layer, 1, pair), steering.Options(parse), progress);
+            var padId = steering.PadId(parse);
+            var result = Sweep.Run(sweepMetric, grid, layer => recipe.BuildAt(lm, layer, 1, padId), steering.Options(parse), progress);
             var directory = parse.GetValue(output)!;
             var jsonSettings = new
             {

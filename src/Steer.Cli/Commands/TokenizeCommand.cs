@@ -10,7 +10,7 @@ internal static class TokenizeCommand
     {
         var model = new ModelArguments(context);
         var text = new Option<string>("--text") { Description = "The text to tokenize.", Required = true };
-        var noBos = new Option<bool>("--no-bos") { Description = "Do not prepend <|endoftext|> (50256)." };
+        var noBos = new Option<bool>("--no-bos") { Description = "Do not prepend the BOS token (GPT-2: <|endoftext|>)." };
         var json = new Option<bool>("--json") { Description = "Print {\"ids\":[...],\"tokens\":[...]}." };
         var command = new Command("tokenize", "Show the GPT-2 token ids and pieces of a text.") { text, noBos, json };
         model.AddTo(command);

@@ -1,18 +1,9 @@
+using System.Globalization;
 using Steer.Hooks;
 using Steer.Tokenization;
 using static TorchSharp.torch;
 
 namespace Steer.Steering;
-
-/// <summary>How a prompt pair is aligned before subtraction.</summary>
-public sealed record PairOptions
-{
-    /// <summary>The token that right-pads the shorter prompt: the space (220), as the post did. 50256 is end-of-text padding.</summary>
-    public int PadId { get; init; } = 220;
-
-    /// <summary>False leaves the prompts unpadded, each added at its own front positions (the original library's default).</summary>
-    public bool Pad { get; init; } = true;
-}
 
 /// <summary>
 /// Activation Addition ("Steering GPT-2-XL by adding an activation vector"): steering vectors from the
@@ -26,51 +17,55 @@ public static class ActAdd
             : throw new SteerException(ErrorKind.InvalidArgument,
                 $"layer {layer} is out of range: this model has {model.Shape.Layers} layers, so valid layers are 0..{model.Shape.Layers - 1}");
 
-    /// <summary>c·(h(plus) − h(minus)) at the residual stream before block <paramref name="layer"/>, both prompts with BOS.</summary>
-    public static SteeringVector Pair(LanguageModel model, string plus, string minus, int layer, double coeff, PairOptions? options = null) =>
-        Pair(model, plus, minus, HookPointOf(model, layer), coeff, options);
+    /// <summary>A block number (as <see cref="HookPointOf(LanguageModel, int)"/>) or any hook point name of the model.</summary>
+    public static string HookPointOf(LanguageModel model, string layerOrHookPoint) =>
+        int.TryParse(layerOrHookPoint, NumberStyles.Integer, CultureInfo.InvariantCulture, out var layer)
+            ? HookPointOf(model, layer)
+            : model.HookPoints[model.Hooks.IndexOf(layerOrHookPoint)];
 
-    public static SteeringVector Pair(LanguageModel model, string plus, string minus, string hookPoint, double coeff, PairOptions? options = null) =>
-        Build(model, model.Tokenizer.Encode(plus), model.Tokenizer.Encode(minus), hookPoint, coeff, options ?? new PairOptions(), plus, minus);
+    /// <summary>
+    /// The token that right-pads the shorter prompt of a pair when an addition names none: the tokenizer's pair pad
+    /// (for GPT-2 the space, as the post did). The one place that decides it.
+    /// </summary>
+    internal static int DefaultPadId(LanguageModel model) => model.Tokenizer.PairPadId;
+
+    /// <summary>
+    /// The steering vector of <paramref name="additions"/>: each computed on the clean model (pairs padded as the
+    /// addition says, singles unpadded), then summed in order. Its metadata lists the additions with the pad token
+    /// each pair actually used.
+    /// </summary>
+    public static SteeringVector Build(LanguageModel model, IReadOnlyList<Addition> additions)
+    {
+        SteeringVector? sum = null;
+        foreach (var addition in additions)
+        {
+            var part = Compute(model, addition);
+            sum = sum is null ? part : sum + part;
+        }
+        return sum ?? throw new SteerException(ErrorKind.InvalidArgument, "no activation additions given");
+    }
+
+    /// <summary>c·(h(plus) − h(minus)) at the residual stream before block <paramref name="layer"/>, both prompts with BOS.</summary>
+    /// <param name="padId">The token that right-pads the shorter prompt; null is the model's default.</param>
+    public static SteeringVector Pair(LanguageModel model, string plus, string minus, int layer, double coeff, int? padId = null) =>
+        Pair(model, plus, minus, HookPointOf(model, layer), coeff, padId);
+
+    public static SteeringVector Pair(LanguageModel model, string plus, string minus, string hookPoint, double coeff, int? padId = null) =>
+        Build(model, [new Addition { Plus = plus, Minus = minus, HookPoint = hookPoint, Coeff = coeff, PadId = padId }]);
 
     /// <summary>A pair from token ids, used literally (include BOS yourself).</summary>
-    public static SteeringVector Pair(LanguageModel model, IReadOnlyList<int> plusIds, IReadOnlyList<int> minusIds, string hookPoint, double coeff, PairOptions? options = null) =>
-        Build(model, plusIds, minusIds, hookPoint, coeff, options ?? new PairOptions(), null, null);
+    public static SteeringVector Pair(LanguageModel model, IReadOnlyList<int> plusIds, IReadOnlyList<int> minusIds, string hookPoint, double coeff, int? padId = null) =>
+        Build(model, [new Addition { PlusIds = plusIds, MinusIds = minusIds, HookPoint = hookPoint, Coeff = coeff, PadId = padId }]);
 
     /// <summary>c·h(prompt): one addition with nothing subtracted (it also adds c times the BOS residual).</summary>
     public static SteeringVector Single(LanguageModel model, string prompt, int layer, double coeff) =>
         Single(model, prompt, HookPointOf(model, layer), coeff);
 
     public static SteeringVector Single(LanguageModel model, string prompt, string hookPoint, double coeff) =>
-        Single(model, model.Tokenizer.Encode(prompt), hookPoint, coeff, prompt);
+        Build(model, [new Addition { Plus = prompt, HookPoint = hookPoint, Coeff = coeff }]);
 
-    public static SteeringVector Single(LanguageModel model, IReadOnlyList<int> ids, string hookPoint, double coeff, string? prompt = null)
-    {
-        CheckCoefficient(coeff);
-        var activations = Activations(model, ids, hookPoint);
-        var values = activations.Select(v => (float)(coeff * v)).ToArray();
-        return new SteeringVector([new SteeringComponent(hookPoint, ids.Count, model.Shape.ModelDim, values)],
-            new SteeringMetadata { Model = model.Name, Additions = [new AdditionInfo(hookPoint, coeff, prompt, null, null)] });
-    }
-
-    /// <summary>
-    /// The sum of several additions, each computed on the clean model and added at its own front positions
-    /// (unpadded, as the original code did for lists of additions).
-    /// </summary>
-    public static SteeringVector Sum(LanguageModel model, IEnumerable<ActivationAddition> additions)
-    {
-        SteeringVector? sum = null;
-        foreach (var addition in additions)
-        {
-            if ((addition.Prompt is null) == (addition.Tokens is null))
-                throw new SteerException(ErrorKind.InvalidArgument, "an activation addition needs exactly one of a prompt or token ids");
-            var part = addition.Prompt is { } prompt
-                ? Single(model, prompt, addition.HookPoint, addition.Coeff)
-                : Single(model, addition.Tokens!, addition.HookPoint, addition.Coeff);
-            sum = sum is null ? part : sum + part;
-        }
-        return sum ?? throw new SteerException(ErrorKind.InvalidArgument, "no activation additions given");
-    }
+    public static SteeringVector Single(LanguageModel model, IReadOnlyList<int> ids, string hookPoint, double coeff) =>
+        Build(model, [new Addition { PlusIds = ids, HookPoint = hookPoint, Coeff = coeff }]);
 
     /// <summary>Right-pads the shorter of two token sequences with <paramref name="padId"/>.</summary>
     public static (int[] Plus, int[] Minus) PadToEqualLength(IReadOnlyList<int> plus, IReadOnlyList<int> minus, int padId)
@@ -80,33 +75,47 @@ public static class ActAdd
             minus.Concat(Enumerable.Repeat(padId, length - minus.Count)).ToArray());
     }
 
-    private static SteeringVector Build(LanguageModel model, IReadOnlyList<int> plusIds, IReadOnlyList<int> minusIds,
-        string hookPoint, double coeff, PairOptions options, string? plus, string? minus)
+    private static SteeringVector Compute(LanguageModel model, Addition addition)
     {
-        CheckCoefficient(coeff);
-        var metadata = new SteeringMetadata
+        if ((addition.Plus is null) == (addition.PlusIds is null))
+            throw new SteerException(ErrorKind.InvalidArgument, "an activation addition needs exactly one of a prompt or token ids");
+        if (addition.Minus is not null && addition.MinusIds is not null)
+            throw new SteerException(ErrorKind.InvalidArgument, "an activation addition subtracts a prompt or token ids, not both");
+        CheckCoefficient(addition.Coeff);
+        var plusIds = addition.PlusIds ?? model.Tokenizer.Encode(addition.Plus!);
+        var minusIds = addition.MinusIds ?? (addition.Minus is { } minus ? model.Tokenizer.Encode(minus) : null);
+        if (minusIds is null)
+            return Scaled(model, plusIds, addition.HookPoint, addition.Coeff, addition with { Pad = true, PadId = null });
+        if (!addition.Pad)
         {
-            Model = model.Name,
-            Additions = [new AdditionInfo(hookPoint, coeff, plus, minus, options.Pad ? options.PadId : null)],
-        };
-        if (!options.Pad)
-        {
-            var add = Single(model, plusIds, hookPoint, coeff);
-            var subtract = Single(model, minusIds, hookPoint, -coeff);
-            return (add + subtract).WithMetadata(metadata);
+            // Each prompt at its own front positions: the sum of two singles, +c and −c.
+            var add = Scaled(model, plusIds, addition.HookPoint, addition.Coeff, addition);
+            var subtract = Scaled(model, minusIds, addition.HookPoint, -addition.Coeff, addition);
+            return (add + subtract).WithMetadata(Metadata(model, addition with { PadId = null }));
         }
-        if (options.PadId < 0 || options.PadId >= model.Shape.VocabSize)
-            throw new SteerException(ErrorKind.InvalidArgument, $"pad id {options.PadId} is outside the vocabulary [0, {model.Shape.VocabSize})");
-        var (paddedPlus, paddedMinus) = PadToEqualLength(plusIds, minusIds, options.PadId);
-        var hPlus = Activations(model, paddedPlus, hookPoint);
-        var hMinus = Activations(model, paddedMinus, hookPoint);
+        var padId = addition.PadId ?? DefaultPadId(model);
+        if (padId < 0 || padId >= model.Shape.VocabSize)
+            throw new SteerException(ErrorKind.InvalidArgument, $"pad id {padId} is outside the vocabulary [0, {model.Shape.VocabSize})");
+        var (paddedPlus, paddedMinus) = PadToEqualLength(plusIds, minusIds, padId);
+        var hPlus = Activations(model, paddedPlus, addition.HookPoint);
+        var hMinus = Activations(model, paddedMinus, addition.HookPoint);
         // Subtract first, then scale: c·(a − b) and −c·(b − a) are then bit-identical.
         var values = new float[hPlus.Length];
-        for (var i = 0; i < values.Length; i++) values[i] = (float)(coeff * (hPlus[i] - hMinus[i]));
-        return new SteeringVector([new SteeringComponent(hookPoint, paddedPlus.Length, model.Shape.ModelDim, values)], metadata);
+        for (var i = 0; i < values.Length; i++) values[i] = (float)(addition.Coeff * (hPlus[i] - hMinus[i]));
+        return new SteeringVector([new SteeringComponent(addition.HookPoint, paddedPlus.Length, model.Shape.ModelDim, values)],
+            Metadata(model, addition with { PadId = padId }));
     }
 
-    /// <summary>The activation at <paramref name="hookPoint"/> of a clean forward pass, [positions × d_model] as float32.</summary>
+    /// <summary>c·h(ids) at the hook point.</summary>
+    private static SteeringVector Scaled(LanguageModel model, IReadOnlyList<int> ids, string hookPoint, double coeff, Addition provenance)
+    {
+        var values = Activations(model, ids, hookPoint).Select(v => (float)(coeff * v)).ToArray();
+        return new SteeringVector([new SteeringComponent(hookPoint, ids.Count, model.Shape.ModelDim, values)], Metadata(model, provenance));
+    }
+
+    private static SteeringMetadata Metadata(LanguageModel model, Addition addition) => new() { Model = model.Name, Additions = [addition] };
+
+/// <summary>The activation at <paramref name="hookPoint"/> of a clean forward pass, [positions × d_model] as float32.</summary>
     internal static float[] Activations(LanguageModel model, IReadOnlyList<int> ids, string hookPoint)
     {
         if (ids.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "a steering prompt has no tokens");

@@ -16,7 +16,7 @@ public enum ShortPromptPolicy
 {
     /// <summary>Refuse, naming both lengths (the original code's assertion).</summary>
     Error,
-    /// <summary>Insert n − 1 spaces (220) after the prompt's first token (BOS), the original "pad" injection mode.</summary>
+    /// <summary>Insert n − 1 pair pad tokens (GPT-2: spaces) after the prompt's first token (BOS), the original "pad" injection mode.</summary>
     Pad,
     /// <summary>Add only the first positions of the vector that fit (the code's behaviour of April 2023).</summary>
     Truncate,
@@ -29,9 +29,23 @@ public sealed record SteeringOptions
 
     public ShortPromptPolicy ShortPrompt { get; init; } = ShortPromptPolicy.Error;
 
-    /// <summary>The token <see cref="ShortPromptPolicy.Pad"/> inserts.</summary>
-    public int PadId { get; init; } = 220;
+    /// <summary>The token <see cref="ShortPromptPolicy.Pad"/> inserts; null is the tokenizer's pair pad token (GPT-2: the space).</summary>
+    public int? PadId { get; init; }
 
     /// <summary>Only residual dimensions [start, end) receive the vector (the "first n% of dimensions" experiment); null is all.</summary>
     public (int Start, int End)? Dimensions { get; init; }
+
+    /// <summary>An injection location by name (front, mid or back, any case); <paramref name="name"/> is how the caller calls the setting.</summary>
+    public static InjectionLocation ParseLocation(string text, string name = "location") =>
+        ParseEnum<InjectionLocation>(text, name, "front, mid or back");
+
+    /// <summary>A short-prompt policy by name (error, pad or truncate, any case).</summary>
+    public static ShortPromptPolicy ParseShortPrompt(string text, string name = "short prompt") =>
+        ParseEnum<ShortPromptPolicy>(text, name, "error, pad or truncate");
+
+    /// <summary>A value by its name only: Enum.TryParse would also take numbers ("1") and combinations ("front,back").</summary>
+    private static T ParseEnum<T>(string text, string name, string valid) where T : struct, Enum =>
+        Enum.GetNames<T>().FirstOrDefault(n => n.Equals(text, StringComparison.OrdinalIgnoreCase)) is { } match
+            ? Enum.Parse<T>(match)
+            : throw new SteerException(ErrorKind.InvalidArgument, $"{name} '{text}': use {valid}");
 }

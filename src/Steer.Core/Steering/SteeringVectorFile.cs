@@ -20,6 +20,7 @@ public static class SteeringVectorFile
         var metadata = new Dictionary<string, string>
         {
             [FormatKey] = FormatValue,
+            // snake_case keys, through Addition's converter; files with the older PascalCase keys still load.
             ["steer.additions"] = JsonSerializer.Serialize(vector.Metadata.Additions),
         };
         if (vector.Metadata.Model is { } model) metadata["steer.model"] = model;
@@ -56,12 +57,12 @@ public static class SteeringVectorFile
         });
     }
 
-    private static IReadOnlyList<AdditionInfo> ParseAdditions(string path, string? json)
+    private static IReadOnlyList<Addition> ParseAdditions(string path, string? json)
     {
         if (json is null) return [];
         try
         {
-            return JsonSerializer.Deserialize<List<AdditionInfo>>(json) ?? [];
+            return JsonSerializer.Deserialize<List<Addition>>(json) ?? [];
         }
         catch (JsonException e)
         {

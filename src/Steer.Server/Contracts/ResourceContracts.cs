@@ -1,3 +1,5 @@
+using Steer.Steering;
+
 namespace Steer.Server.Contracts;
 
 /// <summary><c>{"object":"list","data":[...]}</c>.</summary>
@@ -12,14 +14,14 @@ public sealed record ModelInfo(string Id, string Object, long Created, string Ow
 /// <summary>A registered steering vector.</summary>
 /// <param name="Notes">What was adapted, e.g. a recipe's layers scaled to this model.</param>
 public sealed record VectorInfo(string Id, string Object, long Created, string? Name, string Model, int Positions,
-    IReadOnlyList<string> HookPoints, IReadOnlyList<VectorAddition> Additions, IReadOnlyList<string> Notes);
+    IReadOnlyList<string> HookPoints, IReadOnlyList<Addition> Additions, IReadOnlyList<string> Notes);
 
-public sealed record VectorAddition(string HookPoint, double Coeff, string? Plus, string? Minus, int? PadId);
-
-/// <summary>One of the post's examples, with its layers scaled to the served model (<c>post_layer</c> is GPT-2-XL's).</summary>
-public sealed record RecipeInfo(string Name, string Prompt, int Tokens, string Outcome, IReadOnlyList<RecipeAdditionInfo> Additions);
-
-public sealed record RecipeAdditionInfo(string Plus, string? Minus, int Layer, int PostLayer, double Coeff);
+/// <summary>One of the post's examples, with its layers scaled to the served model.</summary>
+/// <param name="Additions">
+/// Each <c>{"plus", "minus", "layer", "post_layer", "coeff"}</c>: the recipe's <see cref="Addition"/> with its block
+/// scaled to this model (<c>layer</c>) and as the post gave it for GPT-2-XL (<c>post_layer</c>).
+/// </param>
+public sealed record RecipeInfo(string Name, string Prompt, int Tokens, string Outcome, IReadOnlyList<object> Additions);
 
 public sealed record HealthResponse(string Status, string Model, int Queued, int Running, WorkerStatistics Worker);
 

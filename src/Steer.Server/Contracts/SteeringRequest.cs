@@ -8,7 +8,8 @@ namespace Steer.Server.Contracts;
 /// </summary>
 public sealed record SteeringRequest
 {
-    public IReadOnlyList<AdditionRequest>? Additions { get; init; }
+    /// <summary>Each <c>{"plus", "minus"?, "layer", "coeff"}</c>: c·(h(plus) − h(minus)) before block <c>layer</c> (a block number or a hook point name), or c·h(plus) without minus.</summary>
+    public IReadOnlyList<JsonElement>? Additions { get; init; }
 
     /// <summary>A built-in recipe name (see <c>GET /v1/recipes</c>); its layers are scaled to this model.</summary>
     public string? Recipe { get; init; }
@@ -22,27 +23,17 @@ public sealed record SteeringRequest
     /// <summary>error (default), pad or truncate: what a prompt shorter than the vector gets.</summary>
     public string? ShortPrompt { get; init; }
 
-    /// <summary>The token that right-pads the shorter prompt of a pair (default 220, the space).</summary>
+    /// <summary>The token that right-pads the shorter prompt of a pair (default: the tokenizer's pair pad; GPT-2: the space).</summary>
     public int? PadId { get; init; }
-}
-
-/// <summary>c·(h(plus) − h(minus)) before block <c>layer</c>; without <c>minus</c>, c·h(plus).</summary>
-public sealed record AdditionRequest
-{
-    public string? Plus { get; init; }
-    public string? Minus { get; init; }
-
-    /// <summary>A block number, or a hook point name such as <c>blocks.6.hook_resid_pre</c>.</summary>
-    public JsonElement? Layer { get; init; }
-
-    public double? Coeff { get; init; }
 }
 
 /// <summary>The body of <c>POST /v1/vectors</c>: what to compute, and an optional label.</summary>
 public sealed record VectorRequest
 {
     public string? Name { get; init; }
-    public IReadOnlyList<AdditionRequest>? Additions { get; init; }
+
+    /// <summary>As <see cref="SteeringRequest.Additions"/>.</summary>
+    public IReadOnlyList<JsonElement>? Additions { get; init; }
     public string? Recipe { get; init; }
     public int? PadId { get; init; }
 }

@@ -1,5 +1,6 @@
 using Steer.Server.Contracts;
 using Steer.Server.Http;
+using Steer.Steering;
 using Steer.Steering.Recipes;
 
 namespace Steer.Server.Endpoints;
@@ -23,7 +24,7 @@ internal static class ModelEndpoints
         {
             var layers = ServerState.Of(context).Model.Shape.Layers;
             var recipes = RecipeBook.BuiltIn.Select(r => new RecipeInfo(r.Name, r.Prompt, r.Tokens, r.Outcome,
-                r.Additions.Select(a => new RecipeAdditionInfo(a.Plus, a.Minus, Recipe.ScaleLayer(a.Layer, layers), a.Layer, a.Coeff)).ToList())).ToList();
+                r.Additions.Select(a => Describe(a, layers)).ToList())).ToList();
             return CompletionEndpoints.WriteJsonAsync(context, new ListResponse<RecipeInfo>(recipes));
         });
         app.MapGet("/healthz", context =>
@@ -32,6 +33,12 @@ internal static class ModelEndpoints
             return CompletionEndpoints.WriteJsonAsync(context,
                 new HealthResponse("ok", state.ModelId, state.Queue.Count, state.Worker.Running, state.Worker.Statistics));
         });
+    }
+
+    private static object Describe(Addition addition, int layers)
+    {
+        var postLayer = Recipe.PostLayerOf(addition);
+        return new { plus = addition.Plus, minus = addition.Minus, layer = Recipe.ScaleLayer(postLayer, layers), post_layer = postLayer, coeff = addition.Coeff };
     }
 
     private static ModelInfo Info(ServerState state) => new(state.ModelId, "model", state.Started.ToUnixTimeSeconds(), "steer",

@@ -59,7 +59,7 @@ internal static class VectorEndpoints
         }
         var info = new VectorInfo(VectorRegistry.NewId(), "steering_vector", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.Name, state.ModelId,
             built.Vector.Positions, built.Vector.Components.Select(c => c.HookPoint).ToList(),
-            built.Vector.Metadata.Additions.Select(a => new VectorAddition(a.HookPoint, a.Coeff, a.Plus, a.Minus, a.PadId)).ToList(), built.Notes);
+            built.Vector.Metadata.Additions, built.Notes);
         if (!state.Vectors.TryAdd(new RegisteredVector(built.Vector, info))) throw Full(state);
         await CompletionEndpoints.WriteJsonAsync(context, info);
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Steer.Server.Contracts;
 using Steer.Server.Http;
@@ -7,15 +6,14 @@ using Steer.Steering.Recipes;
 
 namespace Steer.Server.Steering;
 
-/// <summary>One checked addition: the hook point is a real one of this model.</summary>
-internal sealed record AdditionSpec(string Plus, string? Minus, string HookPoint, double Coeff);
-
 /// <summary>
 /// A request's steering, checked against the model but not yet computed: building the vector runs the model, so
-/// it happens on the inference thread (<see cref="Build"/>). Everything that can be checked without the model's
-/// tensors is checked here, on the request's thread, so that bad input is a 400 before it is queued.
+/// it happens on the inference thread (<see cref="ComputeAdditions"/>). Everything that can be checked without the
+/// model's tensors is checked here, on the request's thread, so that bad input is a 400 before it is queued.
 /// </summary>
-internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recipe? Recipe, string? VectorId, SteeringOptions Options, int PadId)
+/// <param name="Additions">The request's additions, checked, each with the request's pad id.</param>
+/// <param name="PadId">The request's pad_id for every pair (the recipe's too); null is the model's default.</param>
+internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? Recipe, string? VectorId, SteeringOptions Options, int? PadId)
 {
     /// <summary>Identifies what <see cref="ComputeAdditions"/> computes (not the registered vector, nor how it is applied), for the worker's cache.</summary>
     public string AdditionsKey => JsonSerializer.Serialize(new { Additions, Recipe = Recipe?.Name, PadId });
@@ -35,18 +33,17 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
             VectorId = request.Vector,
             Options = new SteeringOptions
             {
-                Location = ParseEnum<InjectionLocation>(request.Location ?? "front", $"{param}.location", "front, mid or back"),
-                ShortPrompt = ParseEnum<ShortPromptPolicy>(request.ShortPrompt ?? "error", $"{param}.short_prompt", "error, pad or truncate"),
+                Location = Checked(() => SteeringOptions.ParseLocation(request.Location ?? "front"), $"{param}.location"),
+                ShortPrompt = Checked(() => SteeringOptions.ParseShortPrompt(request.ShortPrompt ?? "error", "short_prompt"), $"{param}.short_prompt"),
                 PadId = spec.PadId,
             },
         };
     }
 
     /// <summary>The additions, recipe and padding of a request (shared by completions and POST /v1/vectors).</summary>
-    public static SteeringSpec ParseVectorPart(IReadOnlyList<AdditionRequest>? additions, string? recipeName, int? padId, LanguageModel model, string param)
+    public static SteeringSpec ParseVectorPart(IReadOnlyList<JsonElement>? additions, string? recipeName, int? padId, LanguageModel model, string param)
     {
-        var pad = padId ?? 220;
-        if (pad < 0 || pad >= model.Shape.VocabSize)
+        if (padId is { } pad && (pad < 0 || pad >= model.Shape.VocabSize))
             throw ApiException.BadRequest($"pad_id {pad} is outside the vocabulary [0, {model.Shape.VocabSize})", Join(param, "pad_id"));
         Recipe? recipe = null;
         if (recipeName is not null)
@@ -57,28 +54,20 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
                     $"no recipe named '{recipeName}'; built-in recipes: {string.Join(", ", RecipeBook.BuiltIn.Select(r => r.Name))}",
                     Join(param, "recipe"), "recipe_not_found");
         }
-        var parsed = (additions ?? []).Select((a, i) => ParseAddition(a, model, Join(param, $"additions[{i}]"))).ToList();
-        return new SteeringSpec(parsed, recipe, null, new SteeringOptions(), pad);
+        var parsed = (additions ?? []).Select((a, i) => AdditionWire.Parse(a, model, Join(param, $"additions[{i}]")) with { PadId = padId }).ToList();
+        return new SteeringSpec(parsed, recipe, null, new SteeringOptions(), padId);
     }
 
     /// <summary>
-    /// Computes the recipe and the additions on the model (the inference thread only), each on the clean model,
-    /// summed; null when there are none.
+    /// Computes the recipe and the additions on the model (the inference thread only) as the command line does:
+    /// the recipe's additions scaled to the model, then the request's, built by <see cref="ActAdd.Build"/>; null when there are none.
     /// </summary>
     public SteeringVector? ComputeAdditions(LanguageModel model, out IReadOnlyList<string> notes)
     {
-        var pair = new PairOptions { PadId = PadId };
-        var parts = new List<SteeringVector>();
-        var messages = new List<string>();
-        if (Recipe is not null)
-        {
-            parts.Add(Recipe.Build(model, pair, out var recipeNotes));
-            messages.AddRange(recipeNotes);
-        }
-        foreach (var a in Additions)
-            parts.Add(a.Minus is null ? ActAdd.Single(model, a.Plus, a.HookPoint, a.Coeff) : ActAdd.Pair(model, a.Plus, a.Minus, a.HookPoint, a.Coeff, pair));
-        notes = messages;
-        return parts.Count == 0 ? null : parts.Aggregate((a, b) => a + b);
+        notes = [];
+        List<Addition> additions = Recipe is null ? [] : [.. Recipe.For(model, PadId, out notes)];
+        additions.AddRange(Additions);
+        return additions.Count == 0 ? null : ActAdd.Build(model, additions);
     }
 
     /// <summary>The whole vector: the computed additions plus the registered vector, looked up now (it may have been deleted since the request was checked).</summary>
@@ -90,44 +79,18 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
         return computed is null ? registered : computed + registered;
     }
 
-    private static AdditionSpec ParseAddition(AdditionRequest? addition, LanguageModel model, string param)
-    {
-        if (addition is null) throw ApiException.BadRequest("an addition must be an object", param);
-        if (addition.Plus is null) throw ApiException.BadRequest("an addition needs 'plus', the prompt whose activations are added", $"{param}.plus");
-        if (addition.Coeff is not { } coeff) throw ApiException.BadRequest("an addition needs 'coeff'", $"{param}.coeff");
-        if (!double.IsFinite(coeff)) throw ApiException.BadRequest($"coeff must be a finite number, got {coeff}", $"{param}.coeff");
-        // The steering prompts are tokenised on the inference thread, so their length is checked here.
-        foreach (var (text, field) in new[] { (addition.Plus, "plus"), (addition.Minus, "minus") })
-            if (text is not null) Completions.CompletionPlan.CheckLength(model, text, $"{param}.{field}");
-        return new AdditionSpec(addition.Plus, addition.Minus, HookPoint(addition.Layer, model, $"{param}.layer"), coeff);
-    }
+    /// <summary>The field's path for an error's <c>param</c>: "steering.pad_id" in a completion, "pad_id" at the top of a vector request.</summary>
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
 
-    /// <summary>A block number means blocks.L.hook_resid_pre, as on the command line; a string may also name any hook point.</summary>
-    private static string HookPoint(JsonElement? layer, LanguageModel model, string param)
+    private static T Checked<T>(Func<T> parse, string param)
     {
         try
         {
-            return layer switch
-            {
-                null => throw ApiException.BadRequest("an addition needs 'layer', a block number or a hook point name", param),
-                { ValueKind: JsonValueKind.Number } number when number.TryGetInt32(out var block) => ActAdd.HookPointOf(model, block),
-                { ValueKind: JsonValueKind.String } text when int.TryParse(text.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var block) =>
-                    ActAdd.HookPointOf(model, block),
-                { ValueKind: JsonValueKind.String } text => model.HookPoints[model.Hooks.IndexOf(text.GetString()!)],
-                _ => throw ApiException.BadRequest("layer must be a block number or a hook point name", param),
-            };
+            return parse();
         }
         catch (SteerException e)
         {
             throw ApiException.From(e, param);
         }
     }
-
-    /// <summary>The field's path for an error's <c>param</c>: "steering.pad_id" in a completion, "pad_id" at the top of a vector request.</summary>
-    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
-
-    private static T ParseEnum<T>(string text, string param, string valid) where T : struct, Enum =>
-        Enum.GetNames<T>().FirstOrDefault(name => name.Equals(text, StringComparison.OrdinalIgnoreCase)) is { } match
-            ? Enum.Parse<T>(match)
-            : throw ApiException.BadRequest($"'{text}' is not a valid value: use {valid}", param);
 }

@@ -81,7 +81,7 @@ public sealed class SteeringOptionSpecs(CliModelFixture fixture) : IClassFixture
     public void Pad_id_50256_pads_the_shorter_prompt_with_end_of_text_instead_of_spaces()
     {
         // Arrange
-        var expected = ActAdd.Pair(Model, Conspiracy, "", 1, 2, new PairOptions { PadId = 50256 });
+        var expected = ActAdd.Pair(Model, Conspiracy, "", 1, 2, padId: 50256);
 
         // Act
         var vector = SavedVector("--plus", Conspiracy, "--minus", "", "--layer", "1", "--coeff", "2", "--pad-id", "50256");

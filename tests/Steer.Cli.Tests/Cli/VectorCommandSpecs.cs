@@ -39,7 +39,7 @@ public sealed class VectorCommandSpecs(CliModelFixture fixture) : IClassFixture<
         result.ExitCode.ShouldBe(0, result.Error);
         var metadata = SteeringVectorFile.Load(VectorPath).Metadata;
         metadata.Model.ShouldBe(Model.Name);
-        metadata.Additions.ShouldHaveSingleItem().ShouldBe(new AdditionInfo("blocks.1.hook_resid_pre", 5, "Love", "Hate", 220));
+        metadata.Additions.ShouldHaveSingleItem().ShouldBe(new Addition { Plus = "Love", Minus = "Hate", HookPoint = "blocks.1.hook_resid_pre", Coeff = 5, PadId = 220 });
     }
 
     [Fact]

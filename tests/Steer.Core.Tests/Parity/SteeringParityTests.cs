@@ -22,7 +22,7 @@ public sealed class SteeringParityTests(GoldenModelFixture models) : IClassFixtu
         var layer = steer.GetProperty("layer").GetInt32();
         var hook = layer < model.Shape.Layers ? HookNames.ResidPre(layer) : HookNames.ResidPost(layer - 1);
         return ActAdd.Pair(model, Ids("pos_ids"), Ids("neg_ids"), hook,
-            steer.GetProperty("coeff").GetDouble(), new PairOptions { PadId = steer.GetProperty("pad_id").GetInt32() });
+            steer.GetProperty("coeff").GetDouble(), steer.GetProperty("pad_id").GetInt32());
     }
 
     [Theory]

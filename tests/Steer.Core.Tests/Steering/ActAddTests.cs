@@ -90,7 +90,7 @@ public sealed class ActAddTests(GoldenModelFixture models) : IClassFixture<Golde
     [Fact]
     public void Unpadded_pairs_add_each_prompt_at_its_own_front_positions()
     {
-        var unpadded = ActAdd.Pair(Model, "Love", "Hate", 1, 5, new PairOptions { Pad = false });
+        var unpadded = ActAdd.Build(Model, [Addition.AtLayer(1, "Love", "Hate", 5) with { Pad = false }]);
         var plus = ActAdd.Single(Model, "Love", 1, 5);
         var minus = ActAdd.Single(Model, "Hate", 1, -5);
 
@@ -101,13 +101,14 @@ public sealed class ActAddTests(GoldenModelFixture models) : IClassFixture<Golde
     [Fact]
     public void A_list_of_additions_sums_single_additions_each_at_its_own_front()
     {
-        var sum = ActAdd.Sum(Model, [ActivationAddition.AtLayer(1, "Love", 5), ActivationAddition.AtLayer(1, "Hate", -5)]);
-        var fromIds = ActAdd.Sum(Model, [new ActivationAddition { Tokens = [50256, 18565], Coeff = 5, HookPoint = HookNames.ResidPre(1) },
-                                         new ActivationAddition { Tokens = [50256, 39, 378], Coeff = -5, HookPoint = HookNames.ResidPre(1) }]);
+        var sum = ActAdd.Build(Model, [Addition.AtLayer(1, "Love", null, 5), Addition.AtLayer(1, "Hate", null, -5)]);
+        var fromIds = ActAdd.Build(Model, [new Addition { PlusIds = [50256, 18565], Coeff = 5, HookPoint = HookNames.ResidPre(1) },
+                                           new Addition { PlusIds = [50256, 39, 378], Coeff = -5, HookPoint = HookNames.ResidPre(1) }]);
 
-        sum.ApproximatelyEquals(ActAdd.Pair(Model, "Love", "Hate", 1, 5, new PairOptions { Pad = false }), 0).ShouldBeTrue();
+        sum.ApproximatelyEquals(ActAdd.Build(Model, [Addition.AtLayer(1, "Love", "Hate", 5) with { Pad = false }]), 0).ShouldBeTrue();
         fromIds.ApproximatelyEquals(sum, 0).ShouldBeTrue();
-        Should.Throw<SteerException>(() => ActAdd.Sum(Model, [new ActivationAddition { Coeff = 1, HookPoint = HookNames.ResidPre(0) }]));
+        Should.Throw<SteerException>(() => ActAdd.Build(Model, [new Addition { Coeff = 1, HookPoint = HookNames.ResidPre(0) }]));
+        Should.Throw<SteerException>(() => ActAdd.Build(Model, [])).Message.ShouldContain("no activation additions");
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using Steer.Hooks;
 using Steer.Steering;
 using Steer.Steering.Recipes;
 
@@ -27,7 +28,8 @@ public sealed class RecipeTests(GoldenModelFixture models) : IClassFixture<Golde
             {
                 addition.Plus.ShouldBe(a.GetProperty("plus").GetString());
                 addition.Minus.ShouldBe(a.GetProperty("minus").ValueKind == System.Text.Json.JsonValueKind.Null ? null : a.GetProperty("minus").GetString());
-                addition.Layer.ShouldBe(a.GetProperty("layer").GetInt32());
+                addition.HookPoint.ShouldBe(HookNames.ResidPre(a.GetProperty("layer").GetInt32()));
+                Recipe.PostLayerOf(addition).ShouldBe(a.GetProperty("layer").GetInt32());
                 addition.Coeff.ShouldBe(a.GetProperty("coeff").GetDouble());
             }
         }
@@ -38,7 +40,7 @@ public sealed class RecipeTests(GoldenModelFixture models) : IClassFixture<Golde
     {
         var recipe = RecipeBook.Find("love-hate");
 
-        recipe.Additions.ShouldHaveSingleItem().ShouldBe(new RecipeAddition("Love", "Hate", 6, 5));
+        recipe.Additions.ShouldHaveSingleItem().ShouldBe(Addition.AtLayer(6, "Love", "Hate", 5));
         recipe.Prompt.ShouldBe("I hate you because");
     }
 
@@ -94,7 +96,7 @@ public sealed class RecipeTests(GoldenModelFixture models) : IClassFixture<Golde
         try
         {
             // Act / Assert
-            RecipeBook.Find(good).Additions.ShouldHaveSingleItem().ShouldBe(new RecipeAddition("Happy", "Sad", 10, 4));
+            RecipeBook.Find(good).Additions.ShouldHaveSingleItem().ShouldBe(Addition.AtLayer(10, "Happy", "Sad", 4));
             Should.Throw<SteerException>(() => RecipeBook.Find(bad)).Message.ShouldContain("at least one addition");
             Should.Throw<SteerException>(() => RecipeBook.Find("no-such-recipe")).Kind.ShouldBe(ErrorKind.NotFound);
         }

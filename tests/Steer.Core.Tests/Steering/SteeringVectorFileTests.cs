@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Steer.Hooks;
 using Steer.IO;
 using Steer.Steering;
 using static TorchSharp.torch;
@@ -27,8 +29,61 @@ public sealed class SteeringVectorFileTests(GoldenModelFixture models) : IClassF
         loaded.Metadata.Model.ShouldBe(model.Name);
         loaded.Metadata.Additions.ShouldBe(
         [
-            new AdditionInfo("blocks.1.hook_resid_pre", 5, "Love", "Hate", 220),
-            new AdditionInfo("blocks.0.hook_resid_pre", 2, " wedding", null, null),
+            new Addition { Plus = "Love", Minus = "Hate", HookPoint = "blocks.1.hook_resid_pre", Coeff = 5, PadId = 220 },
+            new Addition { Plus = " wedding", HookPoint = "blocks.0.hook_resid_pre", Coeff = 2 },
+        ]);
+    }
+
+    [Fact]
+    public void The_additions_are_stored_with_snake_case_keys_and_round_trip_token_ids_and_unpadded_pairs()
+    {
+        // Arrange
+        var model = models["formula-g1.json"];
+        Addition[] additions =
+        [
+            Addition.AtLayer(1, "Love", "Hate", 5),
+            new() { PlusIds = [50256, 18565], MinusIds = [50256], HookPoint = HookNames.ResidPre(1), Coeff = 3, Pad = false },
+        ];
+        var vector = ActAdd.Build(model, additions);
+
+        // Act
+        SteeringVectorFile.Save(vector, PathOf("v.safetensors"));
+        var loaded = SteeringVectorFile.Load(PathOf("v.safetensors"));
+
+        // Assert
+        loaded.Metadata.Additions.ShouldBe(vector.Metadata.Additions);
+        loaded.Metadata.Additions[0].PadId.ShouldBe(220);
+        using var file = SafetensorsFile.Open(PathOf("v.safetensors"));
+        using var json = JsonDocument.Parse(file.Metadata["steer.additions"]);
+        json.RootElement[0].EnumerateObject().Select(p => p.Name).ShouldBe(["hook_point", "coeff", "plus", "minus", "pad_id"]);
+        json.RootElement[1].EnumerateObject().Select(p => p.Name).ShouldBe(["hook_point", "coeff", "plus", "minus", "pad_id", "plus_ids", "minus_ids", "pad"]);
+    }
+
+    [Fact]
+    public void A_file_written_with_the_former_pascal_case_keys_still_loads()
+    {
+        // Arrange: the metadata as files had it before, a padded pair, a single and an unpadded pair.
+        const string additions = """
+            [{"HookPoint":"blocks.1.hook_resid_pre","Coeff":5,"Plus":"Love","Minus":"Hate","PadId":220},
+             {"HookPoint":"blocks.0.hook_resid_pre","Coeff":2,"Plus":" wedding","Minus":null,"PadId":null},
+             {"HookPoint":"blocks.1.hook_resid_pre","Coeff":-4,"Plus":"Anger","Minus":"Calm","PadId":null}]
+            """;
+        using (var values = zeros(3, 64))
+            SafetensorsWriter.Write(PathOf("old.safetensors"), [("blocks.1.hook_resid_pre", values)], new Dictionary<string, string>
+            {
+                ["steer.format"] = "steering-vector/1", ["steer.model"] = "gpt2", ["steer.additions"] = additions,
+            });
+
+        // Act
+        var loaded = SteeringVectorFile.Load(PathOf("old.safetensors"));
+
+        // Assert
+        loaded.Metadata.Model.ShouldBe("gpt2");
+        loaded.Metadata.Additions.ShouldBe(
+        [
+            Addition.AtLayer(1, "Love", "Hate", 5) with { PadId = 220 },
+            Addition.AtLayer(0, " wedding", null, 2),
+            Addition.AtLayer(1, "Anger", "Calm", -4) with { Pad = false },
         ]);
     }
 

@@ -64,8 +64,8 @@ public sealed class SteeringVectorTests
     [Fact]
     public void Metadata_follows_arithmetic()
     {
-        var a = Vector("h", 1, 1f).WithMetadata(new SteeringMetadata { Model = "m", Additions = [new AdditionInfo("h", 2, "Love", "Hate", 220)] });
-        var b = Vector("h", 1, 1f).WithMetadata(new SteeringMetadata { Additions = [new AdditionInfo("h", 1, "x", null, null)] });
+        var a = Vector("h", 1, 1f).WithMetadata(new SteeringMetadata { Model = "m", Additions = [new Addition { Plus = "Love", Minus = "Hate", HookPoint = "h", Coeff = 2, PadId = 220 }] });
+        var b = Vector("h", 1, 1f).WithMetadata(new SteeringMetadata { Additions = [new Addition { Plus = "x", HookPoint = "h", Coeff = 1 }] });
 
         var combined = (a + b) * 3;
 

@@ -14,7 +14,7 @@ internal sealed class InputArguments(string textOption, string textDescription, 
     };
     private readonly Option<bool> _noBos = new("--no-bos")
     {
-        Description = "Do not prepend <|endoftext|> (50256) to the text.",
+        Description = "Do not prepend the BOS token (GPT-2: <|endoftext|>) to the text.",
     };
 
     /// <param name="supplies">An option that, when given, can supply the text instead (e.g. --recipe's prompt).</param>

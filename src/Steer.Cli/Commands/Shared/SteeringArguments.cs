@@ -19,7 +19,7 @@ internal sealed class SteeringArguments
     private readonly Option<string?> _minus = new("--minus") { Description = "The prompt whose activations are subtracted; \"\" is BOS alone, padded. Omit for a single addition." };
     private readonly Option<string?> _layer = new("--layer") { Description = "Block L (blocks.L.hook_resid_pre), or a hook point name." };
     private readonly Option<double?> _coeff = new("--coeff") { Description = "The coefficient c of c·(h(plus) − h(minus))." };
-    private readonly Option<int> _padId = new("--pad-id") { Description = "Token that right-pads the shorter prompt of a pair (220 = space; 50256 = end-of-text).", DefaultValueFactory = _ => 220 };
+    private readonly Option<int?> _padId = new("--pad-id") { Description = "Token that right-pads the shorter prompt of a pair (default: the tokenizer's pair pad; GPT-2: the space)." };
     private readonly Option<string> _location = new("--location") { Description = "Where the vector goes: front, mid or back.", DefaultValueFactory = _ => "front" };
     private readonly Option<string> _shortPrompt = new("--short-prompt") { Description = "A prompt shorter than the vector: error, pad (spaces after BOS) or truncate (the vector).", DefaultValueFactory = _ => "error" };
     private readonly Option<string[]> _add = new("--add") { Description = "A single addition \"PROMPT:COEFF@LAYER\"; repeatable.", AllowMultipleArgumentsPerToken = false };
@@ -73,43 +73,48 @@ internal sealed class SteeringArguments
     public SteeringChoice Build(ParseResult parse, LanguageModel model, Recipe? recipe = null)
     {
         var options = Options(parse);
-        var pair = Pair(parse);
-        var parts = new List<SteeringVector>();
-        var notes = new List<string>();
         if (parse.GetValue(_recipe) is { } recipeName) recipe = RecipeBook.Find(recipeName);
-        if (recipe is not null)
-        {
-            parts.Add(recipe.Build(model, pair, out var recipeNotes));
-            notes.AddRange(recipeNotes);
-        }
+        IReadOnlyList<string> notes = [];
+        List<Addition> additions = recipe is null ? [] : [.. recipe.For(model, PadId(parse), out notes)];
+        additions.AddRange(Additions(parse, model));
+        var vector = additions.Count == 0 ? null : ActAdd.Build(model, additions);
+        if (parse.GetValue(_vector) is { } path)
+            vector = vector is null ? SteeringVectorFile.Load(path) : vector + SteeringVectorFile.Load(path);
+        return new SteeringChoice(vector, options, recipe, notes);
+    }
+
+    /// <summary>--plus/--minus/--layer/--coeff (padded with --pad-id) and each --add, in that order.</summary>
+    private IReadOnlyList<Addition> Additions(ParseResult parse, LanguageModel model)
+    {
+        var additions = new List<Addition>();
         if (parse.GetValue(_plus) is { } plus)
-        {
-            var hook = HookPoint(model, parse.GetValue(_layer)!);
-            var coeff = parse.GetValue(_coeff)!.Value;
-            parts.Add(parse.GetValue(_minus) is { } minus
-                ? ActAdd.Pair(model, plus, minus, hook, coeff, pair)
-                : ActAdd.Single(model, plus, hook, coeff));
-        }
+            additions.Add(new Addition
+            {
+                Plus = plus,
+                Minus = parse.GetValue(_minus),
+                HookPoint = ActAdd.HookPointOf(model, parse.GetValue(_layer)!),
+                Coeff = parse.GetValue(_coeff)!.Value,
+                PadId = PadId(parse),
+            });
         foreach (var add in parse.GetValue(_add) ?? [])
         {
             var (prompt, coeff, layer) = ParseAddition(add);
-            parts.Add(ActAdd.Single(model, prompt, HookPoint(model, layer), coeff));
+            additions.Add(new Addition { Plus = prompt, HookPoint = ActAdd.HookPointOf(model, layer), Coeff = coeff });
         }
-        if (parse.GetValue(_vector) is { } path) parts.Add(SteeringVectorFile.Load(path));
-        var vector = parts.Count == 0 ? null : parts.Aggregate((a, b) => a + b);
-        return new SteeringChoice(vector, options, recipe, notes);
+        return additions;
     }
 
     /// <summary>How the vector is applied: --location, --short-prompt, --pad-id and --dims.</summary>
     public SteeringOptions Options(ParseResult parse) => new()
     {
-        Location = ParseEnum<InjectionLocation>(parse.GetValue(_location)!, "--location", "front, mid or back"),
-        ShortPrompt = ParseEnum<ShortPromptPolicy>(parse.GetValue(_shortPrompt)!, "--short-prompt", "error, pad or truncate"),
-        PadId = parse.GetValue(_padId),
+        Location = SteeringOptions.ParseLocation(parse.GetValue(_location)!, "--location"),
+        ShortPrompt = SteeringOptions.ParseShortPrompt(parse.GetValue(_shortPrompt)!, "--short-prompt"),
+        PadId = PadId(parse),
         Dimensions = parse.GetValue(_dims) is { } dims ? ParseDims(dims) : null,
     };
 
-    public PairOptions Pair(ParseResult parse) => new() { PadId = parse.GetValue(_padId) };
+    /// <summary>--pad-id, or null for the model's default pad token.</summary>
+    public int? PadId(ParseResult parse) => parse.GetValue(_padId);
 
     /// <summary>
     /// What a sweep places at each layer, as a recipe whose coefficients multiply the swept one: --plus/--minus
@@ -117,7 +122,7 @@ internal sealed class SteeringArguments
     /// </summary>
     public Recipe SweepRecipe(ParseResult parse, Recipe fallback) =>
         parse.GetValue(_plus) is { } plus
-            ? new Recipe("plus-minus", [new RecipeAddition(plus, parse.GetValue(_minus), 0, 1)], "", 0, "")
+            ? new Recipe("plus-minus", [Addition.AtLayer(0, plus, parse.GetValue(_minus), 1)], "", 0, "")
             : Recipe(parse) ?? fallback;
 
     /// <summary>"PROMPT:COEFF@LAYER", split at the last ':' and '@' so that the prompt may contain both.</summary>
@@ -130,19 +135,10 @@ internal sealed class SteeringArguments
         return (text[..colon], coeff, text[(at + 1)..]);
     }
 
-    private static string HookPoint(LanguageModel model, string layer) =>
-        int.TryParse(layer, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? ActAdd.HookPointOf(model, number) : layer;
-
     private static (int, int) ParseDims(string text)
     {
         var parts = text.Split(':');
         if (parts.Length == 2 && int.TryParse(parts[0], out var start) && int.TryParse(parts[1], out var end)) return (start, end);
         throw new SteerException(ErrorKind.InvalidArgument, $"--dims \"{text}\": expected START:END, e.g. 0:800");
     }
-
-    /// <summary>A value by its name only: Enum.TryParse would also take numbers ("1") and combinations ("front,back").</summary>
-    private static T ParseEnum<T>(string text, string option, string valid) where T : struct, Enum =>
-        Enum.GetNames<T>().FirstOrDefault(name => name.Equals(text, StringComparison.OrdinalIgnoreCase)) is { } match
-            ? Enum.Parse<T>(match)
-            : throw new SteerException(ErrorKind.InvalidArgument, $"{option} '{text}': use {valid}");
 }

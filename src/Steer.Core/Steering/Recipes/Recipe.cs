@@ -1,18 +1,15 @@
 using System.Text.Json.Serialization;
+using Steer.Hooks;
 
 namespace Steer.Steering.Recipes;
 
-/// <summary>One activation addition of a recipe: a prompt pair (or a single prompt when Minus is null) at a GPT-2-XL layer.</summary>
-public sealed record RecipeAddition(
-    [property: JsonPropertyName("plus")] string Plus,
-    [property: JsonPropertyName("minus")] string? Minus,
-    [property: JsonPropertyName("layer")] int Layer,
-    [property: JsonPropertyName("coeff")] double Coeff);
-
-/// <summary>An example of the ActAdd post, as data: the additions, the prompt, how many tokens the post generated, and what it reported.</summary>
+/// <summary>
+/// An example of the ActAdd post, as data: the additions (at GPT-2-XL's layers; a pair is padded with the model's
+/// default token), the prompt, how many tokens the post generated, and what it reported.
+/// </summary>
 public sealed record Recipe(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("additions")] IReadOnlyList<RecipeAddition> Additions,
+    [property: JsonPropertyName("additions")] IReadOnlyList<Addition> Additions,
     [property: JsonPropertyName("prompt")] string Prompt,
     [property: JsonPropertyName("tokens")] int Tokens,
     [property: JsonPropertyName("outcome")] string Outcome)
@@ -27,43 +24,53 @@ public sealed record Recipe(
     public static int ScaleLayer(int layer, int layers) =>
         layers == PostLayers ? layer : Math.Clamp((int)Math.Round(layer * (double)layers / PostLayers, MidpointRounding.AwayFromZero), 0, layers - 1);
 
+    /// <summary>The GPT-2-XL block an addition of a recipe is at.</summary>
+    public static int PostLayerOf(Addition addition) =>
+        HookNames.LayerOf(addition.HookPoint)
+        ?? throw new SteerException(ErrorKind.InvalidArgument, $"a recipe's addition is at '{addition.HookPoint}', which is not in a block");
+
     /// <summary>
-    /// Builds the recipe's vector on <paramref name="model"/>: each addition computed on the clean model, pairs
-    /// right-padded with <paramref name="pair"/>'s pad token, then summed.
+    /// The recipe's additions for <paramref name="model"/>: each block scaled by relative depth (see
+    /// <see cref="ScaleLayer"/>) and checked against the model. Build them with <see cref="ActAdd.Build"/>.
     /// </summary>
+    /// <param name="padId">The token that pads every pair; null is the model's default.</param>
     /// <param name="notes">What was adapted, e.g. layers scaled to a smaller model.</param>
-    public SteeringVector Build(LanguageModel model, PairOptions? pair, out IReadOnlyList<string> notes)
+    public IReadOnlyList<Addition> For(LanguageModel model, int? padId, out IReadOnlyList<string> notes)
     {
         var messages = new List<string>();
-        SteeringVector? vector = null;
+        var additions = new List<Addition>();
         foreach (var addition in Additions)
         {
-            var layer = ScaleLayer(addition.Layer, model.Shape.Layers);
-            if (layer != addition.Layer)
-                messages.Add($"layer {addition.Layer} of GPT-2-XL's {PostLayers} scaled to layer {layer} of this model's {model.Shape.Layers} by relative depth");
-            var part = addition.Minus is null
-                ? ActAdd.Single(model, addition.Plus, layer, addition.Coeff)
-                : ActAdd.Pair(model, addition.Plus, addition.Minus, layer, addition.Coeff, pair);
-            vector = vector is null ? part : vector + part;
+            var postLayer = PostLayerOf(addition);
+            var layer = ScaleLayer(postLayer, model.Shape.Layers);
+            if (layer != postLayer)
+                messages.Add($"layer {postLayer} of GPT-2-XL's {PostLayers} scaled to layer {layer} of this model's {model.Shape.Layers} by relative depth");
+            ActAdd.HookPointOf(model, layer);   // a 48-layer model is not scaled, so its layers are checked here
+            var prefix = $"blocks.{postLayer}.";
+            additions.Add(addition with { HookPoint = $"blocks.{layer}.{addition.HookPoint[prefix.Length..]}", PadId = padId ?? addition.PadId });
         }
+        if (additions.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, $"recipe '{Name}' has no additions");
         notes = messages;
-        return vector ?? throw new SteerException(ErrorKind.InvalidArgument, $"recipe '{Name}' has no additions");
+        return additions;
     }
 
     /// <summary>
     /// Every addition of the recipe moved to block <paramref name="layer"/> of <paramref name="model"/>, with its
     /// own coefficient times <paramref name="coeff"/>: what a layer sweep measures.
     /// </summary>
-    public SteeringVector BuildAt(LanguageModel model, int layer, double coeff = 1, PairOptions? pair = null)
+    public IReadOnlyList<Addition> At(LanguageModel model, int layer, double coeff = 1, int? padId = null)
     {
-        SteeringVector? vector = null;
-        foreach (var addition in Additions)
-        {
-            var part = addition.Minus is null
-                ? ActAdd.Single(model, addition.Plus, layer, addition.Coeff * coeff)
-                : ActAdd.Pair(model, addition.Plus, addition.Minus, layer, addition.Coeff * coeff, pair);
-            vector = vector is null ? part : vector + part;
-        }
-        return vector ?? throw new SteerException(ErrorKind.InvalidArgument, $"recipe '{Name}' has no additions");
+        var hookPoint = ActAdd.HookPointOf(model, layer);
+        return Additions.Count == 0
+            ? throw new SteerException(ErrorKind.InvalidArgument, $"recipe '{Name}' has no additions")
+            : Additions.Select(a => a with { HookPoint = hookPoint, Coeff = a.Coeff * coeff, PadId = padId ?? a.PadId }).ToList();
     }
+
+    /// <summary>The recipe's vector on <paramref name="model"/>: <see cref="For"/>'s additions, built.</summary>
+    public SteeringVector Build(LanguageModel model, int? padId, out IReadOnlyList<string> notes) =>
+        ActAdd.Build(model, For(model, padId, out notes));
+
+    /// <summary>The vector of <see cref="At"/>'s additions.</summary>
+    public SteeringVector BuildAt(LanguageModel model, int layer, double coeff = 1, int? padId = null) =>
+        ActAdd.Build(model, At(model, layer, coeff, padId));
 }

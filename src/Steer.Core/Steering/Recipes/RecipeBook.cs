@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Steer.Generation;
+using Steer.Hooks;
 
 namespace Steer.Steering.Recipes;
 
@@ -59,7 +60,7 @@ public static class RecipeBook
     {
         if (string.IsNullOrEmpty(recipe.Name) || recipe.Prompt is null || recipe.Additions is null || recipe.Additions.Count == 0)
             throw new SteerException(ErrorKind.InvalidArgument, $"{source}: a recipe needs a name, a prompt and at least one addition");
-        if (recipe.Additions.Any(a => a.Plus is null || !double.IsFinite(a.Coeff) || a.Layer < 0))
+        if (recipe.Additions.Any(a => a.Plus is null || !double.IsFinite(a.Coeff) || HookNames.LayerOf(a.HookPoint) is not >= 0))
             throw new SteerException(ErrorKind.InvalidArgument, $"{source}: recipe '{recipe.Name}' has an addition without 'plus', with a negative layer or a coefficient that is not finite");
         return recipe;
     }
