@@ -110,7 +110,7 @@ public static class ActAdd
     internal static float[] Activations(LanguageModel model, IReadOnlyList<int> ids, string hookPoint)
     {
         if (ids.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "a steering prompt has no tokens");
-        model.Hooks.IndexOf(hookPoint);
+        model.Hooks.Resolve(hookPoint);
         var (logits, cache) = model.RunWithCache(ids, [hookPoint]);
         using (logits)
         using (cache)

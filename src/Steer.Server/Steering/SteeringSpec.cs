@@ -113,7 +113,7 @@ internal sealed record SteeringSpec(IReadOnlyList<AdditionSpec> Additions, Recip
                 { ValueKind: JsonValueKind.Number } number when number.TryGetInt32(out var block) => ActAdd.HookPointOf(model, block),
                 { ValueKind: JsonValueKind.String } text when int.TryParse(text.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var block) =>
                     ActAdd.HookPointOf(model, block),
-                { ValueKind: JsonValueKind.String } text => model.HookPoints[model.Hooks.IndexOf(text.GetString()!)],
+                { ValueKind: JsonValueKind.String } text => model.Hooks.Resolve(text.GetString()!),
                 _ => throw ApiException.BadRequest("layer must be a block number or a hook point name", param),
             };
         }
