@@ -45,24 +45,17 @@ public sealed partial class LanguageModel
     }
 
     /// <summary>
-    /// Runs one sequence and records the activations at <paramref name="names"/> (all hook points when null).
-    /// Cached activations are <c>[1, pos, ...]</c>; dispose the cache to free them.
+    /// Runs one sequence and records the activations at <paramref name="names"/> (all hook points when null; aliases
+    /// are accepted). Cached activations are <c>[1, pos, ...]</c>; dispose the cache to free them.
     /// </summary>
     public (Tensor Logits, ActivationCache Cache) RunWithCache(IReadOnlyList<int> ids, IEnumerable<string>? names = null,
         IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
     {
-        var cache = new ActivationCache();
-        var recorders = (names ?? HookPoints).Distinct()
-            .Select(name => (name, (HookFunction)((activation, _) =>
-            {
-                cache.Record(name, activation);
-                return null;
-            })))
-            .ToList();
+        var cache = new ActivationCache(Hooks);
         try
         {
             // Recorders go after the caller's hooks at each point, so the cache shows what the model really used.
-            var logits = Logits(ids, (hooks ?? []).Concat(recorders).ToList());
+            var logits = Logits(ids, [.. hooks ?? [], .. Recorders(cache, names ?? HookPoints)]);
             return (logits, cache);
         }
         catch
@@ -71,6 +64,43 @@ public sealed partial class LanguageModel
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs one sequence only as far as <paramref name="names"/> need and records their activations, as
+    /// <see cref="RunWithCache"/> does: blocks after the last of them, and the unembedding, do not run, so there
+    /// are no logits. Reading <c>blocks.L.hook_resid_pre</c> runs blocks 0..L−1 only.
+    /// </summary>
+    public ActivationCache ReadActivations(IReadOnlyList<int> ids, IEnumerable<string> names,
+        IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    {
+        var cache = new ActivationCache(Hooks);
+        try
+        {
+            var recorders = Recorders(cache, names);
+            var last = recorders.Select(r => Hooks.Point(r.Name)).MaxBy(point => point.Index)
+                ?? throw new SteerException(ErrorKind.InvalidArgument, "no activations to read were named");
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            using var attached = Hooks.AddRange([.. hooks ?? [], .. recorders]);
+            _transformer.RunUntil(Input([ids]), last);
+            return cache;
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Hooks that copy each named activation into the cache, one per hook point however it is named; unknown names throw here.</summary>
+    private List<(string Name, HookFunction Hook)> Recorders(ActivationCache cache, IEnumerable<string> names) =>
+        names.Select(Hooks.Resolve).Distinct()
+            .Select(name => (name, (HookFunction)((activation, _) =>
+            {
+                cache.Record(name, activation);
+                return null;
+            })))
+            .ToList();
 
     internal ForwardInput Input(IReadOnlyList<IReadOnlyList<int>> batch, KvCache? cache = null, bool lastOnly = false)
     {

@@ -44,7 +44,10 @@ public sealed partial class LanguageModel : IDisposable
     /// <summary>Hooks that stay attached until their handles are disposed (per-call hooks are passed to each call).</summary>
     public HookRegistry Hooks => _transformer.Hooks;
 
-    /// <summary>Every hook point, in forward order.</summary>
+    /// <summary>
+    /// Every hook point's canonical name, in forward order (see <see cref="HookNames"/>). Aliases such as
+    /// <c>blocks.L.hook_in</c> are not listed but are accepted wherever a hook name is.
+    /// </summary>
     public IReadOnlyList<string> HookPoints => _transformer.Hooks.Names;
 
     public string DType => _transformer.DType switch

@@ -9,7 +9,7 @@ namespace Steer.Hooks;
 public delegate Tensor? HookFunction(Tensor activation, HookContext context);
 
 /// <summary>Where a hook fires.</summary>
-/// <param name="Name">The hook point, e.g. <c>blocks.6.hook_resid_pre</c>.</param>
+/// <param name="Name">The hook point, e.g. <c>blocks.6.hook_resid_pre</c>; its canonical name even when the hook was attached by an alias.</param>
 /// <param name="Layer">The block, or null for the embedding and final hooks.</param>
 /// <param name="PastLength">Positions already in the KV cache; 0 for a prompt pass.</param>
 /// <param name="PadLengths">Left padding of each batch row: row b's first real token is at position PadLengths[b].</param>

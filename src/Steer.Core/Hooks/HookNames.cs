@@ -1,10 +1,17 @@
 namespace Steer.Hooks;
 
 /// <summary>
-/// TransformerLens's names for the activations a hook can read or replace, with layers counted from 0.
-/// In Hugging Face terms <c>hidden_states[L]</c> is <c>blocks.L.hook_resid_pre</c> for L &lt; n_layer, and
-/// the last entry of <c>hidden_states</c> is after <c>ln_f</c>, which is not <c>blocks.{n-1}.hook_resid_post</c>.
+/// TransformerLens's names for the activations a hook can read or replace, with layers counted from 0. Which of
+/// them a model has, and in what order a pass reaches them, is up to its architecture (see
+/// <see cref="LanguageModel.HookPoints"/>). In Hugging Face terms <c>hidden_states[L]</c> is
+/// <c>blocks.L.hook_resid_pre</c> for L &lt; n_layer, and the last entry of <c>hidden_states</c> is after
+/// <c>ln_f</c>, which is not <c>blocks.{n-1}.hook_resid_post</c>.
 /// </summary>
+/// <remarks>
+/// Every <c>hook_normalized</c> (ln1, ln2, ln_final) is the LayerNorm's output before its scale and bias:
+/// (x − mean) / √(var + ε) per position, with the biased variance, so it has mean 0 and variance 1 (up to ε).
+/// That is what TransformerLens records, with or without folded LayerNorm weights.
+/// </remarks>
 public static class HookNames
 {
     /// <summary>Token embeddings, <c>[batch, pos, d_model]</c>.</summary>
@@ -16,23 +23,38 @@ public static class HookNames
 
     /// <summary>The residual stream entering block L (ActAdd's injection point), <c>[batch, pos, d_model]</c>.</summary>
     public static string ResidPre(int layer) => $"blocks.{layer}.hook_resid_pre";
+    /// <summary>ln_1's output before its scale and bias, <c>[batch, pos, d_model]</c>.</summary>
+    public static string Ln1Normalized(int layer) => $"blocks.{layer}.ln1.hook_normalized";
+    /// <summary>Queries, <c>[batch, pos, head, d_head]</c>.</summary>
+    public static string Q(int layer) => $"blocks.{layer}.attn.hook_q";
+    /// <summary>Keys of this pass's positions, <c>[batch, pos, head, d_head]</c>; the KV cache keeps them as hooked.</summary>
+    public static string K(int layer) => $"blocks.{layer}.attn.hook_k";
+    /// <summary>Values of this pass's positions, <c>[batch, pos, head, d_head]</c>; the KV cache keeps them as hooked.</summary>
+    public static string V(int layer) => $"blocks.{layer}.attn.hook_v";
+    /// <summary>q·kᵀ/√d_head with −∞ at keys a query may not see, <c>[batch, head, query, key]</c> (key counts past positions).</summary>
+    public static string AttnScores(int layer) => $"blocks.{layer}.attn.hook_attn_scores";
+    /// <summary>The row softmax of the scores, <c>[batch, head, query, key]</c>.</summary>
+    public static string Pattern(int layer) => $"blocks.{layer}.attn.hook_pattern";
+    /// <summary>The pattern applied to the values, per head, <c>[batch, pos, head, d_head]</c>.</summary>
+    public static string Z(int layer) => $"blocks.{layer}.attn.hook_z";
+    /// <summary>The attention's output after its projection, <c>[batch, pos, d_model]</c>.</summary>
     public static string AttnOut(int layer) => $"blocks.{layer}.hook_attn_out";
+    /// <summary>resid_pre + attn_out, <c>[batch, pos, d_model]</c>.</summary>
     public static string ResidMid(int layer) => $"blocks.{layer}.hook_resid_mid";
+    /// <summary>ln_2's output before its scale and bias, <c>[batch, pos, d_model]</c>.</summary>
+    public static string Ln2Normalized(int layer) => $"blocks.{layer}.ln2.hook_normalized";
+    /// <summary>The MLP's hidden layer before its activation function, <c>[batch, pos, d_mlp]</c>.</summary>
+    public static string MlpPre(int layer) => $"blocks.{layer}.mlp.hook_pre";
+    /// <summary>The MLP's hidden layer after its activation function, <c>[batch, pos, d_mlp]</c>.</summary>
+    public static string MlpPost(int layer) => $"blocks.{layer}.mlp.hook_post";
     public static string MlpOut(int layer) => $"blocks.{layer}.hook_mlp_out";
+    /// <summary>resid_mid + mlp_out, the input of block L + 1, <c>[batch, pos, d_model]</c>.</summary>
     public static string ResidPost(int layer) => $"blocks.{layer}.hook_resid_post";
 
-    /// <summary>The per-block hook suffixes, in the order a forward pass reaches them.</summary>
-    internal static readonly string[] BlockSuffixes = ["hook_resid_pre", "hook_attn_out", "hook_resid_mid", "hook_mlp_out", "hook_resid_post"];
-
-    /// <summary>Every hook point of a model with <paramref name="layers"/> blocks, in forward order.</summary>
-    public static IReadOnlyList<string> All(int layers)
-    {
-        var names = new List<string> { Embed, PosEmbed };
-        for (var layer = 0; layer < layers; layer++)
-            names.AddRange(BlockSuffixes.Select(suffix => $"blocks.{layer}.{suffix}"));
-        names.Add(LnFinalNormalized);
-        return names;
-    }
+    /// <summary>TransformerLens 3's alias of <see cref="ResidPre"/>.</summary>
+    public static string BlockIn(int layer) => $"blocks.{layer}.hook_in";
+    /// <summary>TransformerLens 3's alias of <see cref="ResidPost"/>.</summary>
+    public static string BlockOut(int layer) => $"blocks.{layer}.hook_out";
 
     /// <summary>The block a hook name belongs to, or null for the embedding and final hooks.</summary>
     public static int? LayerOf(string name)

@@ -1,45 +1,59 @@
-using static TorchSharp.torch;
-
 namespace Steer.Hooks;
 
 /// <summary>
-/// The hooks attached to one model, by hook point. A forward pass asks <see cref="Has"/> before building
-/// any context, so a model without hooks pays one array read per hook point.
+/// The hooks attached to one model, by hook point. The architecture supplies its points (canonical names in
+/// forward order, plus aliases); its modules hold the <see cref="HookPoint"/> objects, so a pass never looks a
+/// name up.
 /// </summary>
 public sealed class HookRegistry
 {
-    private readonly Dictionary<string, int> _indexOf;
-    private readonly List<HookFunction>[] _hooks;
+    private readonly HookPoint[] _points;
+    private readonly Dictionary<string, HookPoint> _byName; // canonical names and aliases
     private readonly string[] _names;
+    private readonly IReadOnlyDictionary<string, string> _aliases;
+    private string? _validNames;
     private int _count;
 
-    internal HookRegistry(IReadOnlyList<string> names)
+    /// <param name="names">Canonical names, in the order a forward pass reaches them.</param>
+    /// <param name="aliases">Other names for some of them: alias → canonical name.</param>
+    internal HookRegistry(IReadOnlyList<string> names, IReadOnlyDictionary<string, string>? aliases = null)
     {
         _names = [.. names];
-        _indexOf = names.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
-        _hooks = names.Select(_ => new List<HookFunction>()).ToArray();
+        _points = names.Select((name, i) => new HookPoint(name, i)).ToArray();
+        _byName = _points.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        _aliases = aliases ?? new Dictionary<string, string>();
+        foreach (var (alias, canonical) in _aliases)
+            _byName.Add(alias, _byName.TryGetValue(canonical, out var point) ? point
+                : throw new ArgumentException($"alias '{alias}' names '{canonical}', which is not a hook point", nameof(aliases)));
     }
 
-    /// <summary>Every hook point, in forward order.</summary>
+    /// <summary>Every hook point's canonical name, in forward order. Aliases are accepted wherever a name is.</summary>
     public IReadOnlyList<string> Names => _names;
 
     /// <summary>True when at least one hook is attached anywhere.</summary>
     public bool Any => _count > 0;
 
-    /// <summary>The index of a hook point; throws a clear error for an unknown name.</summary>
-    public int IndexOf(string name) =>
-        _indexOf.TryGetValue(name, out var index) ? index
-            : throw new SteerException(ErrorKind.InvalidArgument,
-                $"unknown hook point '{name}'. Valid names are hook_embed, hook_pos_embed, " +
-                $"blocks.{{0..{(_names.Length - 3) / HookNames.BlockSuffixes.Length - 1}}}.{{{string.Join(",", HookNames.BlockSuffixes)}}} and {HookNames.LnFinalNormalized}.");
+    /// <summary>The canonical name of a hook point or alias; throws a clear error for an unknown name.</summary>
+    public string Resolve(string name) => Point(name).Name;
+
+    /// <summary>The hook point of a name or alias; throws a clear error for an unknown name.</summary>
+    internal HookPoint Point(string name) =>
+        _byName.TryGetValue(name, out var point) ? point
+            : throw new SteerException(ErrorKind.InvalidArgument, $"unknown hook point '{name}'. Valid names are {ValidNames}.");
+
+    internal bool TryResolve(string name, out string canonical)
+    {
+        canonical = _byName.TryGetValue(name, out var point) ? point.Name : name;
+        return point is not null;
+    }
 
     /// <summary>Attaches a hook until the returned handle is disposed.</summary>
     public IDisposable Add(string name, HookFunction hook)
     {
-        var list = _hooks[IndexOf(name)];
-        list.Add(hook);
+        var point = Point(name);
+        point.Attach(hook);
         _count++;
-        return new Handle(this, list, hook);
+        return new Handle(this, point, hook);
     }
 
     /// <summary>Attaches several hooks; disposing the handle removes them all.</summary>
@@ -61,22 +75,14 @@ public sealed class HookRegistry
     /// <summary>Removes every hook.</summary>
     public void Clear()
     {
-        foreach (var list in _hooks) list.Clear();
+        foreach (var point in _points) point.DetachAll();
         _count = 0;
     }
 
-    internal bool Has(int index) => _count > 0 && _hooks[index].Count > 0;
+    // Built on first use: only an error needs it.
+    private string ValidNames => _validNames ??= HookNameSummary.Describe(_names, _aliases);
 
-    /// <summary>Runs the hooks of one point in the order they were added.</summary>
-    internal Tensor Run(int index, Tensor activation, HookContextFactory contextFactory)
-    {
-        var context = contextFactory.Create(_names[index]);
-        foreach (var hook in _hooks[index].ToArray())
-            activation = hook(activation, context) ?? activation;
-        return activation;
-    }
-
-    private sealed class Handle(HookRegistry owner, List<HookFunction> list, HookFunction hook) : IDisposable
+    private sealed class Handle(HookRegistry owner, HookPoint point, HookFunction hook) : IDisposable
     {
         private bool _disposed;
 
@@ -84,7 +90,7 @@ public sealed class HookRegistry
         {
             if (_disposed) return;
             _disposed = true;
-            if (list.Remove(hook)) owner._count--;
+            if (point.Detach(hook)) owner._count--;
         }
     }
 
@@ -95,11 +101,4 @@ public sealed class HookRegistry
             foreach (var handle in handles) handle.Dispose();
         }
     }
-}
-
-/// <summary>Builds the <see cref="HookContext"/> of one forward pass lazily, only when a hook fires.</summary>
-internal sealed class HookContextFactory(long pastLength, IReadOnlyList<int> padLengths, bool isDecodingStep)
-{
-    public HookContext Create(string name) =>
-        new(name, HookNames.LayerOf(name), pastLength, padLengths) { IsDecodingStep = isDecodingStep };
 }

@@ -32,4 +32,10 @@ internal interface ITransformer : IDisposable
     /// </summary>
     /// <returns>float32 logits [batch, pos, vocab]</returns>
     Tensor ForwardFrom(ForwardInput input, int layer, Tensor residPre);
+
+    /// <summary>
+    /// A prompt pass for reading activations: it stops once hook point <paramref name="last"/> has fired, so
+    /// later blocks (and, for a point inside the blocks, the final LayerNorm and the unembedding) do not run.
+    /// </summary>
+    void RunUntil(ForwardInput input, HookPoint last);
 }

@@ -21,7 +21,7 @@ public static class ActAdd
     public static string HookPointOf(LanguageModel model, string layerOrHookPoint) =>
         int.TryParse(layerOrHookPoint, NumberStyles.Integer, CultureInfo.InvariantCulture, out var layer)
             ? HookPointOf(model, layer)
-            : model.HookPoints[model.Hooks.IndexOf(layerOrHookPoint)];
+            : model.Hooks.Resolve(layerOrHookPoint);
 
     /// <summary>
     /// The token that right-pads the shorter prompt of a pair when an addition names none: the tokenizer's pair pad
@@ -115,14 +115,14 @@ public static class ActAdd
 
     private static SteeringMetadata Metadata(LanguageModel model, Addition addition) => new() { Model = model.Name, Additions = [addition] };
 
-/// <summary>The activation at <paramref name="hookPoint"/> of a clean forward pass, [positions × d_model] as float32.</summary>
+    /// <summary>
+    /// The activation at <paramref name="hookPoint"/> of a clean forward pass, [positions × d_model] as float32. The
+    /// pass stops there: a vector at <c>blocks.L.hook_resid_pre</c> runs blocks 0..L−1 only.
+    /// </summary>
     internal static float[] Activations(LanguageModel model, IReadOnlyList<int> ids, string hookPoint)
     {
         if (ids.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "a steering prompt has no tokens");
-        model.Hooks.IndexOf(hookPoint);
-        var (logits, cache) = model.RunWithCache(ids, [hookPoint]);
-        using (logits)
-        using (cache)
+        using (var cache = model.ReadActivations(ids, [hookPoint]))
         using (var activation = cache[hookPoint].squeeze(0).to(ScalarType.Float32).cpu())   // [positions, d_model]
             return activation.data<float>().ToArray();
     }

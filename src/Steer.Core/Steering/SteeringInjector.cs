@@ -38,7 +38,7 @@ internal sealed class SteeringInjector : IDisposable
                 $"residual dimensions [{dims.Start}, {dims.End}) are not a non-empty range within [0, {model.Shape.ModelDim})");
         foreach (var component in vector.Components)
         {
-            model.Hooks.IndexOf(component.HookPoint);
+            model.Hooks.Resolve(component.HookPoint);
             if (component.ModelDim != model.Shape.ModelDim)
                 throw new SteerException(ErrorKind.InvalidArgument,
                     $"the steering vector is {component.ModelDim} wide at {component.HookPoint} but the model's d_model is {model.Shape.ModelDim}");

@@ -1,4 +1,3 @@
-using Steer.Hooks;
 using Steer.Models.Gpt2;
 
 namespace Steer.Tests.Cli;
@@ -37,8 +36,8 @@ public sealed class InspectCommandSpecs(CliModelFixture fixture) : IClassFixture
         var hookPoints = Cli.Run("inspect", "--model", fixture.Directory, "--json").Json().GetProperty("hook_points").Strings();
 
         // Assert
-        hookPoints.ShouldBe(HookNames.All(2));
-        hookPoints.Length.ShouldBe(2 + 5 * 2 + 1);
+        hookPoints.ShouldBe(Gpt2HookPoints.For(CliModelFixture.Config).Names);
+        hookPoints.Length.ShouldBe(2 + 15 * 2 + 1);
         hookPoints[..3].ShouldBe(["hook_embed", "hook_pos_embed", "blocks.0.hook_resid_pre"]);
         hookPoints[^1].ShouldBe("ln_final.hook_normalized");
         Array.IndexOf(hookPoints, "blocks.1.hook_resid_pre").ShouldBeGreaterThan(Array.IndexOf(hookPoints, "blocks.0.hook_resid_post"));
@@ -66,7 +65,7 @@ public sealed class InspectCommandSpecs(CliModelFixture fixture) : IClassFixture
         var lines = result.Output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         lines.ShouldContain("layers      2");
         lines.ShouldContain("dtype       float32");
-        lines.ShouldContain("hook points (13):");
+        lines.ShouldContain("hook points (33):");
         lines[^1].ShouldBe("  ln_final.hook_normalized");
     }
 }

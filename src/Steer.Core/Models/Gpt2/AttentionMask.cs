@@ -27,4 +27,11 @@ internal sealed record AttentionMask(Tensor? Mask, bool IsCausal)
         var mask = (causal & realKey) | self;                                                            // [batch, pos, past+pos]
         return new AttentionMask(mask.unsqueeze(1), false);
     }
+
+    /// <summary>
+    /// The same rule as an explicit mask, for attention computed step by step: [batch or 1, 1, pos, keys], true
+    /// where allowed; null when every key is allowed (an unpadded decoding step).
+    /// </summary>
+    public Tensor? Allowed(long positions, long keys, Device device) =>
+        Mask ?? (IsCausal ? ones([positions, keys], ScalarType.Bool, device).tril(keys - positions).view(1, 1, positions, keys) : null);
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Utils;
+using Steer.Hooks;
 using static TorchSharp.torch;
 
 namespace Steer.Models.Gpt2;
@@ -13,8 +14,9 @@ internal sealed class Gpt2Attention : nn.Module
     private readonly long _heads;
     private readonly long _headDim;
     private readonly long _modelDim;
+    private readonly HookPoint _q, _k, _v, _scores, _pattern, _z;
 
-    public Gpt2Attention(int layer, Gpt2Config config, ScalarType dtype, Device device) : base("attn")
+    public Gpt2Attention(int layer, Gpt2Config config, HookRegistry hooks, ScalarType dtype, Device device) : base("attn")
     {
         _layer = layer;
         _heads = config.Heads;
@@ -22,6 +24,12 @@ internal sealed class Gpt2Attention : nn.Module
         _modelDim = config.ModelDim;
         _cAttn = new Conv1D("c_attn", _modelDim, 3 * _modelDim, dtype, device);
         _cProj = new Conv1D("c_proj", _modelDim, _modelDim, dtype, device);
+        _q = hooks.Point(HookNames.Q(layer));
+        _k = hooks.Point(HookNames.K(layer));
+        _v = hooks.Point(HookNames.V(layer));
+        _scores = hooks.Point(HookNames.AttnScores(layer));
+        _pattern = hooks.Point(HookNames.Pattern(layer));
+        _z = hooks.Point(HookNames.Z(layer));
         RegisterComponents();
     }
 
@@ -29,17 +37,39 @@ internal sealed class Gpt2Attention : nn.Module
     /// <param name="mask">see <see cref="AttentionMask"/></param>
     /// <param name="cache">past keys and values, extended in place</param>
     /// <returns>[batch, pos, d_model], before the residual add</returns>
-    public Tensor Forward(Tensor x, AttentionMask mask, KvCache? cache)
+    public Tensor Forward(Tensor x, AttentionMask mask, KvCache? cache, HookContextFactory context)
     {
         var batch = x.shape[0];
         var positions = x.shape[1];
         var qkv = _cAttn.Forward(x).view(batch, positions, 3, _heads, _headDim); // [batch, pos, 3, heads, head_dim]
-        var q = qkv.select(2, 0).transpose(1, 2);                                // [batch, heads, pos, head_dim]
-        var k = qkv.select(2, 1).transpose(1, 2);
-        var v = qkv.select(2, 2).transpose(1, 2);
+        // Hooks see [batch, pos, head, d_head] views of qkv, so an in-place edit takes effect too.
+        var q = _q.Apply(qkv.select(2, 0), context).transpose(1, 2);            // [batch, heads, pos, head_dim]
+        var k = _k.Apply(qkv.select(2, 1), context).transpose(1, 2);
+        var v = _v.Apply(qkv.select(2, 2), context).transpose(1, 2);
+        // The cache stores the hooked keys and values, so later steps attend to what this pass attended to.
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);               // [batch, heads, past+pos, head_dim]
-        var z = nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.IsCausal);
-        z = z.transpose(1, 2).reshape(batch, positions, _modelDim);              // [batch, pos, d_model]
-        return _cProj.Forward(z);
+        // The fused kernel never materialises scores or pattern; only a hook on them pays for the explicit path.
+        var z = _scores.IsActive || _pattern.IsActive
+            ? ExplicitAttention(q, k, v, mask, context)
+            : nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.IsCausal); // [batch, heads, pos, head_dim]
+        z = _z.Apply(z.transpose(1, 2), context);                                // [batch, pos, heads, head_dim]
+        return _cProj.Forward(z.reshape(batch, positions, _modelDim));           // [batch, pos, d_model]
+    }
+
+    /// <summary>
+    /// Attention as TransformerLens writes it: scores q·kᵀ/√d_head with −∞ where <paramref name="mask"/> forbids
+    /// a key, their row softmax as the pattern, and pattern·v; both hookable.
+    /// </summary>
+    /// <param name="q">[batch, heads, pos, head_dim]</param>
+    /// <param name="k">[batch, heads, past+pos, head_dim], as is <paramref name="v"/></param>
+    /// <returns>[batch, heads, pos, head_dim]</returns>
+    private Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, AttentionMask mask, HookContextFactory context)
+    {
+        var scores = q.matmul(k.transpose(2, 3)).div_(Math.Sqrt(_headDim));      // [batch, heads, pos, past+pos]
+        if (mask.Allowed(q.shape[2], k.shape[2], q.device) is { } allowed)
+            scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+        scores = _scores.Apply(scores, context);
+        var pattern = _pattern.Apply(scores.softmax(-1), context);                 // [batch, heads, pos, past+pos]
+        return pattern.matmul(v);
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
+using Steer.Hooks;
 using static TorchSharp.torch;
 
 namespace Steer.Models.Gpt2;
@@ -10,14 +11,23 @@ internal sealed class Gpt2Mlp : nn.Module
 {
     [ComponentName(Name = "c_fc")] private readonly Conv1D _cFc;
     [ComponentName(Name = "c_proj")] private readonly Conv1D _cProj;
+    private readonly HookPoint _pre, _post;
 
-    public Gpt2Mlp(Gpt2Config config, ScalarType dtype, Device device) : base("mlp")
+    public Gpt2Mlp(int layer, Gpt2Config config, HookRegistry hooks, ScalarType dtype, Device device) : base("mlp")
     {
         _cFc = new Conv1D("c_fc", config.ModelDim, config.MlpDim, dtype, device);
         _cProj = new Conv1D("c_proj", config.MlpDim, config.ModelDim, dtype, device);
+        _pre = hooks.Point(HookNames.MlpPre(layer));
+        _post = hooks.Point(HookNames.MlpPost(layer));
         RegisterComponents();
     }
 
     /// <param name="x">[batch, pos, d_model], after ln_2</param>
-    public Tensor Forward(Tensor x) => _cProj.Forward(nn.functional.gelu(_cFc.Forward(x), GELU.Approximate.tanh));
+    /// <returns>[batch, pos, d_model], before the residual add</returns>
+    public Tensor Forward(Tensor x, HookContextFactory context)
+    {
+        var pre = _pre.Apply(_cFc.Forward(x), context);                                   // [batch, pos, d_mlp]
+        var post = _post.Apply(nn.functional.gelu(pre, GELU.Approximate.tanh), context); // [batch, pos, d_mlp]
+        return _cProj.Forward(post);
+    }
 }

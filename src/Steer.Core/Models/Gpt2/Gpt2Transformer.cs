@@ -18,21 +18,24 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     [ComponentName(Name = "wpe")] private readonly Embedding _wpe;
     [ComponentName(Name = "h")] private readonly ModuleList<Gpt2Block> _blocks;
     [ComponentName(Name = "ln_f")] private readonly LayerNorm _lnF;
-    private readonly int _lnFinalHook;
+    private readonly HookPoint _embed, _posEmbed, _lnFinal;
 
     public Gpt2Transformer(Gpt2Config config, ScalarType dtype, Device device) : base("gpt2")
     {
         Config = config;
         DType = dtype;
         Device = device;
-        Hooks = new HookRegistry(HookNames.All(config.Layers));
+        var (names, aliases) = Gpt2HookPoints.For(config);
+        Hooks = new HookRegistry(names, aliases);
+        _embed = Hooks.Point(HookNames.Embed);
+        _posEmbed = Hooks.Point(HookNames.PosEmbed);
+        _lnFinal = Hooks.Point(HookNames.LnFinalNormalized);
         _wte = new Embedding("wte", config.VocabSize, config.ModelDim, dtype, device);
         _wpe = new Embedding("wpe", config.ContextLength, config.ModelDim, dtype, device);
         _blocks = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.Layers)
-            .Select(layer => new Gpt2Block(layer, config, 2 + layer * HookNames.BlockSuffixes.Length, dtype, device))
+            .Select(layer => new Gpt2Block(layer, config, Hooks, dtype, device))
             .ToArray());
         _lnF = new LayerNorm("ln_f", config.ModelDim, config.LayerNormEpsilon, dtype, device);
-        _lnFinalHook = Hooks.Names.Count - 1;
         RegisterComponents();
     }
 
@@ -50,18 +53,26 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         new(Config.Layers, batch, Config.Heads, capacity, Config.HeadDim, DType, Device);
 
     /// <returns>logits [batch, pos, vocab] (pos = 1 with LastPositionOnly), in float32</returns>
-    public Tensor Forward(ForwardInput input) => Run(input, 0, null);
+    public Tensor Forward(ForwardInput input) => Run(input, 0, null, null)!;
 
     /// <returns>logits [batch, pos, vocab], in float32</returns>
     public Tensor ForwardFrom(ForwardInput input, int layer, Tensor residPre)
     {
         if (input.Cache is not null) throw new InvalidOperationException("a pass that starts at a block cannot extend a KV cache");
         if (layer < 0 || layer > Config.Layers) throw new ArgumentOutOfRangeException(nameof(layer));
-        return Run(input, layer, residPre);
+        return Run(input, layer, residPre, null)!;
+    }
+
+    public void RunUntil(ForwardInput input, HookPoint last)
+    {
+        if (input.Cache is not null) throw new InvalidOperationException("a pass that stops early cannot extend a KV cache");
+        Run(input, 0, null, last);
     }
 
     /// <param name="residPre">The input of block <paramref name="firstLayer"/>, [batch, pos, d_model], or null to embed the ids.</param>
-    private Tensor Run(ForwardInput input, int firstLayer, Tensor? residPre)
+    /// <param name="last">Stop once this hook point has fired, at block granularity; null runs to the logits.</param>
+    /// <returns>logits, or null when the pass stopped early</returns>
+    private Tensor? Run(ForwardInput input, int firstLayer, Tensor? residPre, HookPoint? last)
     {
         var ids = input.Ids;                                   // [batch, pos]
         var positions = ids.shape[1];
@@ -73,23 +84,34 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
 
         // A given residual stream is copied: the blocks' hooks may edit it in place, and the caller keeps it.
         var x = residPre?.to(DType, Device, copy: true) ?? Embed(ids, input.PadLengths, past, context);   // [batch, pos, d_model]
+        if (last is not null && last.Layer is null && last != _lnFinal) return null;  // an embedding hook
+        // The block holding the last hook point wanted; when that is the block's input, no part of it needs to run.
+        var stopLayer = last?.Layer ?? Config.Layers;
         var mask = AttentionMask.Build(positions, past, input.PadLengths, Device);
         var ownsX = false;
-        foreach (var block in _blocks.Skip(firstLayer))
+        for (var layer = firstLayer; layer < Config.Layers; layer++)
         {
+            var block = _blocks[layer];
+            if (layer == stopLayer && last == block.ResidPre)
+            {
+                block.ResidPre.Apply(x, context);
+                return null;
+            }
             // Each block's temporaries die with its scope, so a pass holds one block's activations at a
             // time instead of all of them (1.7 GB more for a 256-token gpt2-xl prompt otherwise).
             using var blockScope = NewDisposeScope();
-            var output = block.Forward(x, mask, input.Cache, Hooks, context);
+            var output = block.Forward(x, mask, input.Cache, context);
             var madeHere = blockScope.Contains(output); // false when a hook handed back a tensor of its own
             if (madeHere) blockScope.MoveToOuter(output);
             if (ownsX && !ReferenceEquals(x, output)) x.Dispose();
             x = output;
             ownsX = madeHere;
+            if (layer == stopLayer) return null;
         }
         input.Cache?.Advance(positions);
 
-        var normalized = Hook(_lnFinalHook, _lnF.Normalize(x), context);
+        var normalized = _lnFinal.Apply(_lnF.Normalize(x), context);
+        if (last == _lnFinal) return null;
         if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
         var final = _lnF.Affine(normalized);                                    // [batch, pos', d_model]
         // A 2-D input keeps libtorch on its fast GEMM path; a 3-D bfloat16 input is ~25x slower here.
@@ -105,10 +127,10 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     /// <returns>token plus position embeddings, [batch, pos, d_model]</returns>
     private Tensor Embed(Tensor ids, int[] padLengths, long past, HookContextFactory context)
     {
-        var embed = Hook(0, _wte.Lookup(ids), context);        // [batch, pos, d_model]
+        var embed = _embed.Apply(_wte.Lookup(ids), context);   // [batch, pos, d_model]
         var positionEmbeddings = PositionEmbeddings(ids.shape[1], past, padLengths);
         // Unpadded passes read a view of wpe; a hook that edits in place must not reach the weights.
-        var posEmbed = Hook(1, Hooks.Has(1) ? positionEmbeddings.clone() : positionEmbeddings, context);
+        var posEmbed = _posEmbed.Apply(_posEmbed.IsActive ? positionEmbeddings.clone() : positionEmbeddings, context);
         return embed + posEmbed;
     }
 
@@ -121,7 +143,4 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         var pads = tensor(padLengths.Select(p => (long)p).ToArray(), device: Device).unsqueeze(1);        // [batch, 1]
         return _wpe.Lookup((steps - pads).clamp_min(0));
     }
-
-    private Tensor Hook(int index, Tensor x, HookContextFactory context) =>
-        Hooks.Has(index) ? Hooks.Run(index, x, context) : x;
 }
