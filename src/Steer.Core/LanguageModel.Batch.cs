@@ -25,7 +25,7 @@ public sealed partial class LanguageModel
             ValidateItem(item);
         }
 
-        var seeds = items.Select(i => i.Options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue)).ToArray();
+        var seeds = items.Select(i => i.Options.WithSeed().Seed!.Value).ToArray();
         var rows = new List<DecodeRow>();
         var owners = new List<(int Item, int Completion)>();
         var starts = new int[items.Count];
@@ -52,7 +52,8 @@ public sealed partial class LanguageModel
             }
             TokenSink? sink = onToken is null ? null
                 : (row, id, logprobs) => onToken(new GeneratedToken(owners[row].Item, owners[row].Completion, id, logprobs));
-            var completions = Decode(rows, shared.Sampling, shared.StopAtEndOfText, injectors.SelectMany(j => j.Hooks).ToList(), sink, cancellationToken);
+            using var steering = Hooks.AddRange(injectors.SelectMany(j => j.Hooks));
+            var completions = new DecodeLoop(this).Run(rows, shared.Sampling, shared.StopAtEndOfText, sink, cancellationToken);
             return items.Select((item, i) => new GenerationResult([item.Prompt],
                 completions.Skip(starts[i]).Take(item.Options.Count).ToArray(), seeds[i])).ToList();
         }
@@ -73,9 +74,7 @@ public sealed partial class LanguageModel
         item.Options.Validate();
         if (item.Logprobs is < 0) throw new SteerException(ErrorKind.InvalidArgument, $"logprobs must be >= 0, got {item.Logprobs}");
         if (item.Prompt.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "a sequence has no tokens");
-        foreach (var id in item.Prompt)
-            if (id < 0 || id >= Shape.VocabSize)
-                throw new SteerException(ErrorKind.InvalidArgument, $"token id {id} is outside the vocabulary [0, {Shape.VocabSize})");
+        CheckIds(item.Prompt);
         var prompt = item.Prompt;
         if (item.Steering is { } vector)
         {

@@ -7,56 +7,51 @@ namespace Steer;
 
 public sealed partial class LanguageModel
 {
-    /// <summary>Logits of one sequence, float32 <c>[pos, vocab]</c>. Hooks given here are removed after the call.</summary>
-    public Tensor Logits(IReadOnlyList<int> ids, IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    /// <summary>Logits of one sequence, float32 <c>[pos, vocab]</c>, with whatever hooks are attached to <see cref="Hooks"/>.</summary>
+    public Tensor Logits(IReadOnlyList<int> ids)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var attached = Hooks.AddRange(hooks ?? []);
         var logits = _transformer.Forward(Input([ids]));
         return logits.squeeze(0).MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// Logits of several sequences of any lengths in one batch, float32 <c>[batch, pos, vocab]</c>. Shorter rows are
-    /// left-padded: row b's real tokens end at the last position; <paramref name="padLengths"/> says where they start.
+    /// Logits of several sequences of any lengths in one batch. Shorter rows are left-padded: row b's real tokens
+    /// end at the last position and start at <see cref="BatchLogits.PadLengths"/>[b].
     /// </summary>
-    public Tensor Logits(IReadOnlyList<IReadOnlyList<int>> batch, out int[] padLengths, IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    public BatchLogits Logits(IReadOnlyList<IReadOnlyList<int>> batch)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var attached = Hooks.AddRange(hooks ?? []);
         var input = Input(batch);
-        padLengths = input.PadLengths;
-        return _transformer.Forward(input).MoveToOuterDisposeScope();
+        return new BatchLogits(_transformer.Forward(input).MoveToOuterDisposeScope(), input.PadLengths);
     }
 
     /// <summary>
     /// Logits of a batch whose blocks before <paramref name="layer"/> have run already: <paramref name="residPre"/>
     /// is that batch's <c>blocks.layer.hook_resid_pre</c> (left unchanged). Hooks before the block do not fire.
     /// </summary>
-    internal Tensor LogitsFrom(IReadOnlyList<IReadOnlyList<int>> batch, int layer, Tensor residPre,
-        IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    internal BatchLogits LogitsFrom(IReadOnlyList<IReadOnlyList<int>> batch, int layer, Tensor residPre)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var attached = Hooks.AddRange(hooks ?? []);
-        return _transformer.ForwardFrom(Input(batch), layer, residPre).MoveToOuterDisposeScope();
+        var input = Input(batch);
+        return new BatchLogits(_transformer.ForwardFrom(input, layer, residPre).MoveToOuterDisposeScope(), input.PadLengths);
     }
 
     /// <summary>
     /// Runs one sequence and records the activations at <paramref name="names"/> (all hook points when null; aliases
-    /// are accepted). Cached activations are <c>[1, pos, ...]</c>; dispose the cache to free them.
+    /// are accepted), after any hooks attached to <see cref="Hooks"/>, so the cache shows what the model really used.
+    /// Cached activations are <c>[1, pos, ...]</c>; dispose the cache to free them.
     /// </summary>
-    public (Tensor Logits, ActivationCache Cache) RunWithCache(IReadOnlyList<int> ids, IEnumerable<string>? names = null,
-        IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(IReadOnlyList<int> ids, IEnumerable<string>? names = null)
     {
         var cache = new ActivationCache(Hooks);
         try
         {
-            // Recorders go after the caller's hooks at each point, so the cache shows what the model really used.
-            var logits = Logits(ids, [.. hooks ?? [], .. Recorders(cache, names ?? HookPoints)]);
-            return (logits, cache);
+            using var recording = Hooks.AddRange(Recorders(cache, names ?? HookPoints));
+            return (Logits(ids), cache);
         }
         catch
         {
@@ -70,8 +65,7 @@ public sealed partial class LanguageModel
     /// <see cref="RunWithCache"/> does: blocks after the last of them, and the unembedding, do not run, so there
     /// are no logits. Reading <c>blocks.L.hook_resid_pre</c> runs blocks 0..L−1 only.
     /// </summary>
-    public ActivationCache ReadActivations(IReadOnlyList<int> ids, IEnumerable<string> names,
-        IEnumerable<(string Name, HookFunction Hook)>? hooks = null)
+    public ActivationCache ReadActivations(IReadOnlyList<int> ids, IEnumerable<string> names)
     {
         var cache = new ActivationCache(Hooks);
         try
@@ -81,7 +75,7 @@ public sealed partial class LanguageModel
                 ?? throw new SteerException(ErrorKind.InvalidArgument, "no activations to read were named");
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            using var attached = Hooks.AddRange([.. hooks ?? [], .. recorders]);
+            using var recording = Hooks.AddRange(recorders);
             _transformer.RunUntil(Input([ids]), last);
             return cache;
         }
@@ -113,9 +107,7 @@ public sealed partial class LanguageModel
             if (batch[b].Count > context)
                 throw new SteerException(ErrorKind.InvalidArgument,
                     $"the input has {batch[b].Count} tokens but the model's context is {Shape.ContextLength} tokens");
-            foreach (var id in batch[b])
-                if (id < 0 || id >= Shape.VocabSize)
-                    throw new SteerException(ErrorKind.InvalidArgument, $"token id {id} is outside the vocabulary [0, {Shape.VocabSize})");
+            CheckIds(batch[b]);
         }
         var flat = new long[batch.Count * length];
         var pads = new int[batch.Count];
@@ -128,4 +120,10 @@ public sealed partial class LanguageModel
         var ids = tensor(flat, [batch.Count, length], ScalarType.Int64, _transformer.Device);
         return new ForwardInput(ids, pads, cache, lastOnly);
     }
+}
+
+/// <summary>Logits of a left-padded batch, float32 <c>[batch, pos, vocab]</c>; row b's real tokens start at <c>PadLengths[b]</c>.</summary>
+public sealed record BatchLogits(Tensor Values, IReadOnlyList<int> PadLengths) : IDisposable
+{
+    public void Dispose() => Values.Dispose();
 }

@@ -54,16 +54,17 @@ public sealed class BatchScorer(LanguageModel model, int tokenBudget = BatchScor
         if (batch.Count > 0) yield return batch;
     }
 
+    /// <param name="hooks">Attached for this batch only (the steering, or recorders).</param>
     /// <param name="start">Run from this block's cached input instead of from the embeddings.</param>
     internal double[][] ScoreBatch(List<IReadOnlyList<int>> rows, IEnumerable<(string Name, HookFunction Hook)>? hooks,
         (int Layer, Tensor ResidPre)? start = null)
     {
         using var scope = NewDisposeScope();
-        int[] pads = [];
-        using var logits = start is { } from ? model.LogitsFrom(rows, from.Layer, from.ResidPre, hooks)   // [batch, pos, vocab]
-            : model.Logits(rows, out pads, hooks);
+        using var attached = model.Hooks.AddRange(hooks ?? []);
+        using var batch = start is { } from ? model.LogitsFrom(rows, from.Layer, from.ResidPre) : model.Logits(rows);
+        var logits = batch.Values;                                                       // [batch, pos, vocab]
+        var pads = batch.PadLengths;
         var width = logits.shape[1];
-        if (start is not null) pads = rows.Select(r => (int)width - r.Count).ToArray();
         // The target of position p is the token at p + 1; the last position predicts nothing here.
         var targets = new long[rows.Count * (width - 1)];
         for (var b = 0; b < rows.Count; b++)

@@ -20,17 +20,18 @@ public static class NextTokenShift
         var steeredIds = model.PrepareForSteering(ids, vector, options);
         // The short-prompt policy may insert pads after BOS; every later token moves by as many positions.
         var steeredIndex = index == 0 ? 0 : index + steeredIds.Count - ids.Count;
-        var unsteered = LogProbabilities(model, ids, index, null);
-        using var injector = new SteeringInjector(model, vector, options);
-        var steered = LogProbabilities(model, steeredIds, steeredIndex, injector);
+        var unsteered = LogProbabilities(model, ids, index);
+        double[] steered;
+        using (model.AddSteering(vector, options))
+            steered = LogProbabilities(model, steeredIds, steeredIndex);
         return (index, DistributionShift.Compare(unsteered, steered, topK, model.Tokenizer.TokenText));
     }
 
     /// <returns>log p(· | ids[..position]) over the vocabulary, in float64</returns>
-    private static double[] LogProbabilities(LanguageModel model, IReadOnlyList<int> ids, int position, SteeringInjector? injector)
+    private static double[] LogProbabilities(LanguageModel model, IReadOnlyList<int> ids, int position)
     {
         using var scope = NewDisposeScope();
-        using var logits = model.Logits(ids, injector?.Hooks);                                 // [pos, vocab]
+        using var logits = model.Logits(ids);                                 // [pos, vocab]
         return logits[position].to(ScalarType.Float64).log_softmax(-1).cpu().data<double>().ToArray();
     }
 }

@@ -23,7 +23,7 @@ public sealed class WordCountEvaluation
         _model = model;
         _prompt = prompt;
         // A fixed seed, so that steered and unsteered completion i share their random draws.
-        _options = options with { Seed = options.Seed ?? Random.Shared.NextInt64(0, long.MaxValue) };
+        _options = options.WithSeed();
         _options.Validate();
         Counter = counter;
     }

@@ -9,7 +9,7 @@ namespace Steer.Generation;
 /// </summary>
 /// <param name="Prompt">Token ids, used literally (BOS included if wanted).</param>
 /// <param name="Options">Count, MaxNewTokens and Seed apply to this item only. Completion i is drawn from the generator
-/// of (seed, i), as <see cref="LanguageModel.Generate(IReadOnlyList{IReadOnlyList{int}}, GenerationOptions, IEnumerable{ValueTuple{string, Hooks.HookFunction}}?, Action{int, int}?, CancellationToken)"/> does, so an item's text does not depend on the rest of the batch.</param>
+/// of (seed, i), as <c>LanguageModel.Generate</c> does, so an item's text does not depend on the rest of the batch.</param>
 public sealed record GenerationItem(IReadOnlyList<int> Prompt, GenerationOptions Options)
 {
     /// <summary>Added to this item's rows only, in the prompt pass, as the steered <c>Generate</c> does.</summary>

@@ -16,6 +16,9 @@ public sealed record GenerationOptions
     /// <summary>Once a row emits &lt;|endoftext|&gt; it stops; the batch stops when every row has.</summary>
     public bool StopAtEndOfText { get; init; } = true;
 
+    /// <summary>These options with <see cref="Seed"/> drawn at random when it is null, so that the seed can be reported.</summary>
+    public GenerationOptions WithSeed() => Seed is null ? this with { Seed = Random.Shared.NextInt64(0, long.MaxValue) } : this;
+
     public GenerationOptions Validate()
     {
         if (MaxNewTokens < 0) throw new SteerException(ErrorKind.InvalidArgument, $"max new tokens must be >= 0, got {MaxNewTokens}");

@@ -1,3 +1,4 @@
+using Steer.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -55,11 +56,5 @@ public static class Sampler
     }
 
     /// <summary>The seed of batch row <paramref name="row"/>'s generator: a splitmix64 step, so nearby seeds do not overlap.</summary>
-    public static ulong RowSeed(long seed, int row)
-    {
-        var z = (ulong)seed + 0x9E3779B97F4A7C15UL * (ulong)(row + 1);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    public static ulong RowSeed(long seed, int row) => SplitMix64.At((ulong)seed, (ulong)(row + 1));
 }

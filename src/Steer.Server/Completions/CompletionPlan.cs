@@ -68,9 +68,9 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
         {
             Count = n,
             MaxNewTokens = maxTokens,
-            Seed = request.Seed ?? Random.Shared.NextInt64(0, long.MaxValue),
+            Seed = request.Seed,
             Sampling = Sampling(request),
-        };
+        }.WithSeed();
         var steering = SteeringSpec.Parse(request.Steering, model, vectors);
         return new CompletionPlan(prompts, options, StopStrings(request.Stop), logprobs, request.Stream == true,
             request.StreamOptions?.IncludeUsage == true, steering);

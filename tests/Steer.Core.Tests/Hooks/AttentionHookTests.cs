@@ -66,7 +66,7 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
     public void Scores_are_scaled_q_dot_k_masked_with_minus_infinity_and_the_pattern_is_their_softmax()
     {
         using var recorder = new Recorder();
-        using (Model.Logits(Ids, [recorder.At(HookNames.Q(1)), recorder.At(HookNames.K(1)), recorder.At(HookNames.AttnScores(1)), recorder.At(HookNames.Pattern(1))])) { }
+        using (Model.LogitsWith(Ids, [recorder.At(HookNames.Q(1)), recorder.At(HookNames.K(1)), recorder.At(HookNames.AttnScores(1)), recorder.At(HookNames.Pattern(1))])) { }
 
         var q = recorder.Single(HookNames.Q(1)).transpose(1, 2);                 // [1, head, pos, d_head]
         var k = recorder.Single(HookNames.K(1)).transpose(1, 2);
@@ -81,8 +81,8 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
     public void In_a_padded_batch_padding_keys_are_masked_and_a_padding_query_sees_itself()
     {
         using var recorder = new Recorder();
-        using (Model.Logits([Ids, Short], out var pads, [recorder.At(HookNames.AttnScores(0)), recorder.At(HookNames.Pattern(0))]))
-            CheckScoresAndPattern(recorder.Single(HookNames.AttnScores(0)), recorder.Single(HookNames.Pattern(0)), pads, 0);
+        using (var logits = Model.LogitsWith([Ids, Short], [recorder.At(HookNames.AttnScores(0)), recorder.At(HookNames.Pattern(0))]))
+            CheckScoresAndPattern(recorder.Single(HookNames.AttnScores(0)), recorder.Single(HookNames.Pattern(0)), [.. logits.PadLengths], 0);
     }
 
     [Theory]
@@ -92,7 +92,7 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
     {
         using var recorder = new Recorder();
         IReadOnlyList<int>[] prompts = padded ? [Ids, Short] : [Ids];
-        Model.Generate(prompts, new GenerationOptions { MaxNewTokens = 2, Sampling = SamplingOptions.Greedy },
+        Model.GenerateWith(prompts, new GenerationOptions { MaxNewTokens = 2, Sampling = SamplingOptions.Greedy },
             [recorder.At(HookNames.AttnScores(1)), recorder.At(HookNames.Pattern(1))]);
 
         var steps = recorder.Seen.Where(s => s.Context.IsDecodingStep && s.Name == HookNames.AttnScores(1)).ToList();
@@ -116,12 +116,12 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
         };
 
         // Act
-        using var fused = Model.Logits([Ids, Short], out _);
-        using var explicitPath = Model.Logits([Ids, Short], out _, [(HookNames.Pattern(0), observe), (HookNames.AttnScores(1), observe)]);
+        using var fused = Model.Logits([Ids, Short]);
+        using var explicitPath = Model.LogitsWith([Ids, Short], [(HookNames.Pattern(0), observe), (HookNames.AttnScores(1), observe)]);
 
         // Assert
         fired.ShouldBe(2);
-        (explicitPath - fused).abs().max().item<float>().ShouldBeLessThan(1e-5f);
+        (explicitPath.Values - fused.Values).abs().max().item<float>().ShouldBeLessThan(1e-5f);
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
             return null;
         };
         using var plain = Model.Logits(Ids);
-        var (logits, cache) = Model.RunWithCache(Ids, [HookNames.Z(0)], [(HookNames.Pattern(0), zeroHead)]);
+        var (logits, cache) = Model.RunWithCacheWith(Ids, [HookNames.Z(0)], [(HookNames.Pattern(0), zeroHead)]);
         using (logits) using (cache)
         {
             cache[HookNames.Z(0)].select(2, 2).abs().max().item<float>().ShouldBe(0f);  // [batch, pos, head, d_head]
@@ -153,7 +153,7 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
         var name = $"blocks.0.attn.{hook}";
         HookFunction replace = (activation, _) => activation * 0.5;               // a new tensor, not an in-place edit
         using var plain = Model.Logits(Ids);
-        var (logits, cache) = Model.RunWithCache(Ids, [name], [(name, replace)]);
+        var (logits, cache) = Model.RunWithCacheWith(Ids, [name], [(name, replace)]);
         using (logits) using (cache)
         {
             (logits - plain).abs().max().item<float>().ShouldBeGreaterThan(1e-4f);
@@ -173,14 +173,14 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
         using var recorder = new Recorder();
 
         // Act
-        var generated = Model.Generate([Ids], options, [(HookNames.V(0), zeroPromptValues), recorder.At(HookNames.AttnOut(0))]);
+        var generated = Model.GenerateWith([Ids], options, [(HookNames.V(0), zeroPromptValues), recorder.At(HookNames.AttnOut(0))]);
         int[] tokens = [.. Ids, generated.Completions[0][0]];
         HookFunction zeroFirstValues = (v, _) =>
         {
             v.narrow(1, 0, Ids.Length).zero_();                                   // [batch, pos, head, d_head]
             return null;
         };
-        var (logits, full) = Model.RunWithCache(tokens, [HookNames.AttnOut(0)], [(HookNames.V(0), zeroFirstValues)]);
+        var (logits, full) = Model.RunWithCacheWith(tokens, [HookNames.AttnOut(0)], [(HookNames.V(0), zeroFirstValues)]);
 
         // Assert: the step's attention output equals the full pass's at the new position.
         using (logits) using (full)

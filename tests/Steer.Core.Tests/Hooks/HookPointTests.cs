@@ -32,7 +32,7 @@ public sealed class HookPointTests(GoldenModelFixture models) : IClassFixture<Go
         }))).ToList();
 
         // Act
-        using (Model.Logits(Ids, observers)) { }
+        using (Model.LogitsWith(Ids, observers)) { }
 
         // Assert
         seen.ShouldBe(Model.HookPoints);
@@ -135,7 +135,7 @@ public sealed class HookPointTests(GoldenModelFixture models) : IClassFixture<Go
     public void A_hook_attached_by_alias_fires_at_its_point_with_the_canonical_name()
     {
         var names = new List<string>();
-        using (Model.Logits(Ids, [(HookNames.BlockIn(1), (_, ctx) =>
+        using (Model.LogitsWith(Ids, [(HookNames.BlockIn(1), (_, ctx) =>
         {
             names.Add(ctx.Name);
             return null;

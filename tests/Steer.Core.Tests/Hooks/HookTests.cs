@@ -37,7 +37,7 @@ public sealed class HookTests(GoldenModelFixture models) : IClassFixture<GoldenM
 
         // Act
         using var plain = Model.Logits(Ids);
-        using var hooked = Model.Logits(Ids, observers);
+        using var hooked = Model.LogitsWith(Ids, observers);
 
         // Assert
         hooked.Equals(plain).ShouldBeTrue();
@@ -68,7 +68,7 @@ public sealed class HookTests(GoldenModelFixture models) : IClassFixture<GoldenM
         var names = new[] { HookNames.ResidMid(0), HookNames.ResidPre(1) };
 
         // Act
-        var (logits, cache) = Model.RunWithCache(Ids, names, [(HookNames.MlpOut(0), zero)]);
+        var (logits, cache) = Model.RunWithCacheWith(Ids, names, [(HookNames.MlpOut(0), zero)]);
         using var _ = logits;
         using var __ = cache;
         using var plain = Model.Logits(Ids);
@@ -87,7 +87,7 @@ public sealed class HookTests(GoldenModelFixture models) : IClassFixture<GoldenM
             return null;
         };
         var (_, before) = Model.RunWithCache(Ids, [HookNames.ResidPre(1)]);
-        var (logits, after) = Model.RunWithCache(Ids, [HookNames.ResidPre(1)], [(HookNames.ResidPre(1), addOne)]);
+        var (logits, after) = Model.RunWithCacheWith(Ids, [HookNames.ResidPre(1)], [(HookNames.ResidPre(1), addOne)]);
         using (before) using (after) using (logits)
             (after[HookNames.ResidPre(1)] - before[HookNames.ResidPre(1)]).allclose(ones_like(before[HookNames.ResidPre(1)])).ShouldBeTrue();
     }
@@ -104,7 +104,7 @@ public sealed class HookTests(GoldenModelFixture models) : IClassFixture<GoldenM
         };
 
         // Act / Assert
-        using (Model.Logits(Ids, [(HookNames.Embed, count)])) { }
+        using (Model.LogitsWith(Ids, [(HookNames.Embed, count)])) { }
         calls.ShouldBe(1);
         using (Model.Logits(Ids)) { }
         calls.ShouldBe(1, "a per-call hook is gone after its call");
@@ -132,7 +132,7 @@ public sealed class HookTests(GoldenModelFixture models) : IClassFixture<GoldenM
         };
 
         // Act
-        Model.Generate([Ids], new Steer.Generation.GenerationOptions { MaxNewTokens = 3, Sampling = Steer.Generation.SamplingOptions.Greedy },
+        Model.GenerateWith([Ids], new Steer.Generation.GenerationOptions { MaxNewTokens = 3, Sampling = Steer.Generation.SamplingOptions.Greedy },
             [(HookNames.ResidPre(0), record)]);
 
         // Assert
@@ -142,7 +142,7 @@ public sealed class HookTests(GoldenModelFixture models) : IClassFixture<GoldenM
     [Fact]
     public void An_unknown_hook_point_is_a_clear_error_listing_the_valid_names()
     {
-        var error = Should.Throw<SteerException>(() => Model.Logits(Ids, [("blocks.7.hook_resid_pre", (_, _) => null)]));
+        var error = Should.Throw<SteerException>(() => Model.LogitsWith(Ids, [("blocks.7.hook_resid_pre", (_, _) => null)]));
         error.Kind.ShouldBe(ErrorKind.InvalidArgument);
         error.Message.ShouldContain("'blocks.7.hook_resid_pre'");
         error.Message.ShouldContain("blocks.{0..1}");

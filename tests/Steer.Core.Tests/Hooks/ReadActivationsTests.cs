@@ -42,7 +42,7 @@ public sealed class ReadActivationsTests(GoldenModelFixture models) : IClassFixt
         var counts = new Dictionary<string, int>();
 
         // Act
-        using var read = Model.ReadActivations(Ids, [HookNames.ResidPre(1)], Counters(counts));
+        using var read = Model.ReadActivationsWith(Ids, [HookNames.ResidPre(1)], Counters(counts));
 
         // Assert
         counts.GetValueOrDefault(HookNames.ResidPost(0)).ShouldBe(1);
@@ -55,7 +55,7 @@ public sealed class ReadActivationsTests(GoldenModelFixture models) : IClassFixt
     public void Reading_a_point_inside_a_block_runs_that_block_and_no_later_one()
     {
         var counts = new Dictionary<string, int>();
-        using var read = Model.ReadActivations(Ids, [HookNames.Q(1), HookNames.Embed], Counters(counts));
+        using var read = Model.ReadActivationsWith(Ids, [HookNames.Q(1), HookNames.Embed], Counters(counts));
         counts.GetValueOrDefault(HookNames.ResidPost(1)).ShouldBe(1);
         counts.Keys.ShouldNotContain(name => HookNames.LayerOf(name) == 2);
         counts.ContainsKey(HookNames.LnFinalNormalized).ShouldBeFalse();

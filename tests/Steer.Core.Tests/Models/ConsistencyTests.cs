@@ -21,13 +21,14 @@ public sealed class ConsistencyTests(GoldenModelFixture models) : IClassFixture<
     public void Batched_logits_of_different_lengths_equal_one_by_one_logits()
     {
         // Act
-        using var batched = Model.Logits(Prompts, out var pads);             // [batch, pos, vocab]
+        using var batched = Model.Logits(Prompts);                          // [batch, pos, vocab]
+        var pads = batched.PadLengths;
 
         // Assert
         for (var b = 0; b < Prompts.Length; b++)
         {
             using var single = Model.Logits(Prompts[b]);                     // [pos, vocab]
-            using var row = batched[b].narrow(0, pads[b], Prompts[b].Length);
+            using var row = batched.Values[b].narrow(0, pads[b], Prompts[b].Length);
             (row - single).abs().max().item<float>().ShouldBeLessThan(1e-4f);
         }
     }

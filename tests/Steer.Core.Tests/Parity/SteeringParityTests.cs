@@ -65,7 +65,7 @@ public sealed class SteeringParityTests(GoldenModelFixture models) : IClassFixtu
 
         // Act
         using var unsteered = model.Logits(c.Ids);
-        using var steered = model.Logits(c.Ids, injector.Hooks);
+        using var steered = model.LogitsWith(c.Ids, injector.Hooks);
         var unsteeredScore = model.Score(c.Ids);
         var steeredScore = model.Score(c.Ids, vector);
 

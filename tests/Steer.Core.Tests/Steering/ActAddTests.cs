@@ -16,7 +16,7 @@ public sealed class ActAddTests(GoldenModelFixture models) : IClassFixture<Golde
     private Tensor SteeredLogits(SteeringVector vector, IReadOnlyList<int>? ids = null)
     {
         using var injector = new SteeringInjector(Model, vector, new SteeringOptions());
-        return Model.Logits(ids ?? Prompt, injector.Hooks);
+        return Model.LogitsWith(ids ?? Prompt, injector.Hooks);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class ActAddTests(GoldenModelFixture models) : IClassFixture<Golde
         using var injectorB = new SteeringInjector(Model, b, new SteeringOptions());
 
         // Act
-        using var separately = Model.Logits(Prompt, injectorA.Hooks.Concat(injectorB.Hooks));
+        using var separately = Model.LogitsWith(Prompt, injectorA.Hooks.Concat(injectorB.Hooks));
         using var summed = SteeredLogits(a + b);
 
         // Assert: only the order of two float additions differs
@@ -80,7 +80,7 @@ public sealed class ActAddTests(GoldenModelFixture models) : IClassFixture<Golde
         using var injector = new SteeringInjector(Model, single, new SteeringOptions());
 
         // Act
-        using var steered = Model.Logits(Prompt, [(HookNames.Embed, clearFront), (HookNames.PosEmbed, clearFront), .. injector.Hooks]);
+        using var steered = Model.LogitsWith(Prompt, [(HookNames.Embed, clearFront), (HookNames.PosEmbed, clearFront), .. injector.Hooks]);
         using var prompted = Model.Logits([.. steeringIds, .. Prompt.Skip(steeringIds.Count)]);
 
         // Assert

@@ -18,7 +18,7 @@ public sealed class InjectionTests(GoldenModelFixture models) : IClassFixture<Go
         ids ??= Prompt;
         using var injector = new SteeringInjector(Model, LoveHate, options);
         var (cleanLogits, clean) = Model.RunWithCache(ids, [HookNames.ResidPre(1)]);
-        var (steeredLogits, steered) = Model.RunWithCache(ids, [HookNames.ResidPre(1)], injector.Hooks);
+        var (steeredLogits, steered) = Model.RunWithCacheWith(ids, [HookNames.ResidPre(1)], injector.Hooks);
         using (cleanLogits) using (clean) using (steeredLogits) using (steered)
         {
             var diff = (steered[HookNames.ResidPre(1)] - clean[HookNames.ResidPre(1)]).abs().amax([0, 2]); // [pos]
@@ -46,7 +46,7 @@ public sealed class InjectionTests(GoldenModelFixture models) : IClassFixture<Go
         // Arrange
         using var injector = new SteeringInjector(Model, LoveHate, new SteeringOptions { Dimensions = (0, 16) });
         var (a, clean) = Model.RunWithCache(Prompt, [HookNames.ResidPre(1)]);
-        var (b, steered) = Model.RunWithCache(Prompt, [HookNames.ResidPre(1)], injector.Hooks);
+        var (b, steered) = Model.RunWithCacheWith(Prompt, [HookNames.ResidPre(1)], injector.Hooks);
         using var _ = a; using var __ = b; using var ___ = clean; using var ____ = steered;
 
         // Act
@@ -92,7 +92,7 @@ public sealed class InjectionTests(GoldenModelFixture models) : IClassFixture<Go
         var recomputed = new List<int>(Prompt);
         for (var i = 0; i < options.MaxNewTokens; i++)
         {
-            using var logits = Model.Logits(recomputed, injector.Hooks);
+            using var logits = Model.LogitsWith(recomputed, injector.Hooks);
             recomputed.Add((int)logits[-1].argmax().item<long>());
         }
 
