@@ -15,6 +15,7 @@ public static class SteerCli
             CompareCommand.Create(context),
             ScoreCommand.Create(context),
             VectorCommand.Create(context),
+            CacheCommand.Create(context),
             EvalCommand.Create(context),
             SweepCommand.Create(context),
             RecipesCommand.Create(context),
