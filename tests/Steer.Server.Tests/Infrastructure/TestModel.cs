@@ -10,10 +10,11 @@ public sealed class TestModel : IDisposable
 {
     public static readonly Gpt2Config Config = new() { Layers = 2, Heads = 4, ModelDim = 64, ContextLength = 1024 };
 
-    public TestModel()
+    /// <param name="config">The shape to write; <see cref="Config"/> when null.</param>
+    public TestModel(Gpt2Config? config = null)
     {
         Directory.CreateDirectory(Path);
-        FormulaModel.Write(Path, Config, seed: 1);
+        FormulaModel.Write(Path, config ?? Config, seed: 1);
     }
 
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "steer-server-tests-" + Guid.NewGuid().ToString("N"));
