@@ -10,11 +10,16 @@ public sealed class TestModel : IDisposable
 {
     public static readonly Gpt2Config Config = new() { Layers = 2, Heads = 4, ModelDim = 64, ContextLength = 1024 };
 
-    /// <param name="config">The shape to write; <see cref="Config"/> when null.</param>
-    public TestModel(Gpt2Config? config = null)
+    /// <summary>xunit builds class fixtures through a parameterless constructor.</summary>
+    public TestModel() : this(Config)
+    {
+    }
+
+    /// <param name="config">The shape to write.</param>
+    internal TestModel(Gpt2Config config)
     {
         Directory.CreateDirectory(Path);
-        FormulaModel.Write(Path, config ?? Config, seed: 1);
+        FormulaModel.Write(Path, config, seed: 1);
     }
 
     public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "steer-server-tests-" + Guid.NewGuid().ToString("N"));
