@@ -29,5 +29,10 @@ internal sealed class LayerNorm : nn.Module
     public Tensor Normalize(Tensor x) => nn.functional.layer_norm(x, _shape, eps: _eps);
 
     /// <summary>Applies scale and bias to an already normalised input.</summary>
-    public Tensor Affine(Tensor normalized) => torch.addcmul(_bias, normalized, _weight, 1);
+    public Tensor Affine(Tensor normalized) => torch.addcmul(_bias, normalized, _weight, One);
+
+    // Held for the process: an implicit Scalar made from a literal for one call can be finalised while libtorch
+    // still reads it (only its native handle crosses the call), which made addcmul fail at random with
+    // "Expected false to be true ... toFloat" in steer bench.
+    private static readonly Scalar One = 1.0.ToScalar();
 }
