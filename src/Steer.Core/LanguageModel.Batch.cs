@@ -29,7 +29,9 @@ public sealed partial class LanguageModel
         var rows = new List<DecodeRow>();
         var owners = new List<(int Item, int Completion)>();
         var starts = new int[items.Count];
-        var injectors = new List<SteeringInjector>();
+        // Items that share a vector and its options share one injector: one copy of the vector in the model's
+        // dtype and one hook per point, however many prompts it steers (Generate steers every prompt alike).
+        var injectors = new List<(SteeringVector Vector, SteeringOptions? Options, SteeringInjector Injector, HashSet<int> Rows)>();
         try
         {
             for (var i = 0; i < items.Count; i++)
@@ -42,7 +44,14 @@ public sealed partial class LanguageModel
                 {
                     var steeringOptions = item.SteeringOptions ?? new SteeringOptions();
                     prompt = PrepareForSteering(prompt, vector, steeringOptions);
-                    injectors.Add(new SteeringInjector(this, vector, steeringOptions, steersRow: row => row >= start && row < start + count));
+                    var group = injectors.FindIndex(g => ReferenceEquals(g.Vector, vector) && ReferenceEquals(g.Options, item.SteeringOptions));
+                    if (group < 0)
+                    {
+                        var steered = new HashSet<int>();
+                        injectors.Add((vector, item.SteeringOptions, new SteeringInjector(this, vector, steeringOptions, steersRow: steered.Contains), steered));
+                        group = injectors.Count - 1;
+                    }
+                    injectors[group].Rows.UnionWith(Enumerable.Range(start, count));
                 }
                 for (var c = 0; c < count; c++)
                 {
@@ -52,14 +61,14 @@ public sealed partial class LanguageModel
             }
             TokenSink? sink = onToken is null ? null
                 : (row, id, logprobs) => onToken(new GeneratedToken(owners[row].Item, owners[row].Completion, id, logprobs));
-            using var steering = Hooks.AddRange(injectors.SelectMany(j => j.Hooks));
+            using var steering = Hooks.AddRange(injectors.SelectMany(g => g.Injector.Hooks));
             var completions = new DecodeLoop(this).Run(rows, shared.Sampling, shared.StopAtEndOfText, sink, cancellationToken);
             return items.Select((item, i) => new GenerationResult([item.Prompt],
                 completions.Skip(starts[i]).Take(item.Options.Count).ToArray(), seeds[i])).ToList();
         }
         finally
         {
-            foreach (var injector in injectors) injector.Dispose();
+            foreach (var group in injectors) group.Injector.Dispose();
         }
     }
 
@@ -86,3 +95,4 @@ public sealed partial class LanguageModel
         return prompt.Count;
     }
 }
+

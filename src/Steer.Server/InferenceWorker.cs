@@ -143,7 +143,7 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
     {
         var key = spec.AdditionsKey;
         if (_vectorCache.TryGetValue(key, out var cached)) return cached;
-        var vector = spec.ComputeAdditions(model, out _);
+        var vector = spec.ComputeAdditions(model).Vector;
         if (_vectorCacheOrder.Count >= VectorCacheSize) _vectorCache.Remove(_vectorCacheOrder.Dequeue());
         _vectorCache[key] = vector;
         _vectorCacheOrder.Enqueue(key);

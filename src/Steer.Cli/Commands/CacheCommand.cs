@@ -33,7 +33,7 @@ internal static class CacheCommand
         command.SetAction(parse =>
         {
             var path = parse.GetValue(output)!;
-            CheckOutput(path);
+            OutputPath.Check(path, "--out");
             using var lm = model.Load(parse);
             var ids = input.Ids(parse, lm.Tokenizer);
             // Canonical names in the order given, each hook point once however it was named; unknown names throw here.
@@ -47,7 +47,7 @@ internal static class CacheCommand
                 ["model"] = lm.Name,
                 ["ids"] = JsonSerializer.Serialize(ids),
             };
-            CreateParent(path);
+            OutputPath.CreateParent(path, "--out");
             // float32 whatever the compute dtype: the writer converts chunk by chunk; each alias is disposed after writing.
             SafetensorsWriter.Write(path, tensors.Select(t => (t.Name, SafetensorsDType.F32, t.Shape)).ToList(),
                 i => cache[tensors[i].Name].alias(), metadata);
@@ -71,63 +71,5 @@ internal static class CacheCommand
         return command;
     }
 
-    /// <summary>
-    /// Refuses an --out that cannot be written before any model is loaded: a directory, a path under a file, or a
-    /// place without write permission. Creates nothing; missing parent directories are made just before writing.
-    /// </summary>
-    private static void CheckOutput(string path)
-    {
-        if (path.Length == 0) throw Invalid(path, "is empty");
-        string full;
-        try
-        {
-            full = Path.GetFullPath(path);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw Invalid(path, "is not a valid path");
-        }
-        if (Directory.Exists(full) || Path.EndsInDirectorySeparator(path))
-            throw Invalid(path, "is a directory; give a file name such as " + Path.Combine(path, "acts.safetensors"));
-
-        // The nearest existing ancestor must be a directory we may create files (or subdirectories) in.
-        var ancestor = Path.GetDirectoryName(full);
-        while (ancestor is not null && !Directory.Exists(ancestor))
-        {
-            if (File.Exists(ancestor)) throw Invalid(path, $"cannot be written: '{ancestor}' is a file, not a directory");
-            ancestor = Path.GetDirectoryName(ancestor);
-        }
-        if (ancestor is null) throw Invalid(path, "cannot be written: none of its parent directories exists");
-        try
-        {
-            using var probe = new FileStream(Path.Combine(ancestor, $".steer-cache-{Guid.NewGuid():N}.tmp"),
-                FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw Invalid(path, $"cannot be written: no permission to create files in '{ancestor}'");
-        }
-        catch (IOException)
-        {
-            throw Invalid(path, $"cannot be written: cannot create files in '{ancestor}'");
-        }
-    }
-
-    private static void CreateParent(string path)
-    {
-        var parent = Path.GetDirectoryName(Path.GetFullPath(path));
-        try
-        {
-            if (parent is not null) Directory.CreateDirectory(parent);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw Invalid(path, $"cannot be written: cannot create '{parent}': {e.Message}");
-        }
-    }
-
     private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
-
-    private static SteerException Invalid(string path, string problem) =>
-        new(ErrorKind.InvalidArgument, $"--out '{path}' {problem}");
 }

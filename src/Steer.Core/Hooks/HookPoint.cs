@@ -36,7 +36,7 @@ internal sealed class HookPoint
     private Tensor Run(Tensor activation, HookContextFactory context)
     {
         var hooks = _hooks;
-        var hookContext = context.Create(Name);
+        var hookContext = context.Create(this);
         foreach (var hook in hooks) activation = hook(activation, hookContext) ?? activation;
         return activation;
     }
@@ -57,6 +57,6 @@ internal sealed class HookPoint
 /// <summary>Builds the <see cref="HookContext"/> of one forward pass lazily, only when a hook fires.</summary>
 internal sealed class HookContextFactory(long pastLength, IReadOnlyList<int> padLengths, bool isDecodingStep)
 {
-    public HookContext Create(string name) =>
-        new(name, HookNames.LayerOf(name), pastLength, padLengths) { IsDecodingStep = isDecodingStep };
+    public HookContext Create(HookPoint point) =>
+        new(point.Name, point.Layer, pastLength, padLengths) { IsDecodingStep = isDecodingStep };
 }

@@ -94,8 +94,7 @@ public static class ActAdd
             return (add + subtract).WithMetadata(Metadata(model, addition with { PadId = null }));
         }
         var padId = addition.PadId ?? DefaultPadId(model);
-        if (padId < 0 || padId >= model.Shape.VocabSize)
-            throw new SteerException(ErrorKind.InvalidArgument, $"pad id {padId} is outside the vocabulary [0, {model.Shape.VocabSize})");
+        model.CheckIds([padId], "pad id");
         var (paddedPlus, paddedMinus) = PadToEqualLength(plusIds, minusIds, padId);
         var hPlus = Activations(model, paddedPlus, addition.HookPoint);
         var hMinus = Activations(model, paddedMinus, addition.HookPoint);

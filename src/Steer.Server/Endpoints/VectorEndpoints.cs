@@ -43,8 +43,9 @@ internal static class VectorEndpoints
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
         var task = new ModelTask<(SteeringVector Vector, IReadOnlyList<string> Notes)>(model =>
         {
-            var vector = spec.ComputeAdditions(model, out var notes)!;
-            return (vector, notes);
+            // A vector request always has additions or a recipe, so there is a vector.
+            var (vector, notes) = spec.ComputeAdditions(model);
+            return (vector!, notes);
         }, cancellation.Token);
         if (!state.Queue.TryEnqueue(task))
             throw new ApiException(StatusCodes.Status429TooManyRequests, "rate_limit_error", "the server is busy; retry shortly", code: "queue_full");

@@ -62,12 +62,11 @@ internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? R
     /// Computes the recipe and the additions on the model (the inference thread only) as the command line does:
     /// the recipe's additions scaled to the model, then the request's, built by <see cref="ActAdd.Build"/>; null when there are none.
     /// </summary>
-    public SteeringVector? ComputeAdditions(LanguageModel model, out IReadOnlyList<string> notes)
+    public (SteeringVector? Vector, IReadOnlyList<string> Notes) ComputeAdditions(LanguageModel model)
     {
-        notes = [];
-        List<Addition> additions = Recipe is null ? [] : [.. Recipe.For(model, PadId, out notes)];
-        additions.AddRange(Additions);
-        return additions.Count == 0 ? null : ActAdd.Build(model, additions);
+        var scaled = Recipe?.For(model, PadId);
+        List<Addition> additions = [.. scaled?.Additions ?? [], .. Additions];
+        return (additions.Count == 0 ? null : ActAdd.Build(model, additions), scaled?.Notes ?? []);
     }
 
     /// <summary>The whole vector: the computed additions plus the registered vector, looked up now (it may have been deleted since the request was checked).</summary>

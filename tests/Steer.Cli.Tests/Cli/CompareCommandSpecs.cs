@@ -173,7 +173,7 @@ public sealed class CompareCommandSpecs(CliModelFixture fixture) : IClassFixture
     {
         // Arrange
         var recipe = RecipeBook.Find("love-hate");
-        var vector = recipe.Build(Model, padId: null, out _);
+        var vector = recipe.Build(Model);
         var options = new GenerationOptions { Count = 3, MaxNewTokens = 50, Seed = 0, Sampling = RecipeBook.PostSampling };
         var (unsteered, steered) = Model.Compare(Model.Tokenizer.Encode(recipe.Prompt), options, vector);
 

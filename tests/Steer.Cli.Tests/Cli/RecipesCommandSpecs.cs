@@ -117,7 +117,7 @@ public sealed class RecipesCommandSpecs(CliModelFixture fixture) : IClassFixture
         // Arrange
         var recipe = RecipeBook.Find("love-hate");
         var options = new GenerationOptions { Count = 1, MaxNewTokens = 5, Seed = 0, Sampling = RecipeBook.PostSampling };
-        var (unsteered, steered) = Model.Compare(Model.Tokenizer.Encode(recipe.Prompt), options, recipe.Build(Model, padId: null, out _));
+        var (unsteered, steered) = Model.Compare(Model.Tokenizer.Encode(recipe.Prompt), options, recipe.Build(Model));
 
         // Act
         var result = Cli.Run("recipes", "run", "love-hate", "--model", fixture.Directory, "-n", "1", "--max-new-tokens", "5", "--json");
@@ -157,7 +157,7 @@ public sealed class RecipesCommandSpecs(CliModelFixture fixture) : IClassFixture
         // Arrange
         var recipe = RecipeBook.Find("love-hate");
         var promptIds = Model.Tokenizer.Encode(recipe.Prompt);
-        var vector = recipe.Build(Model, padId: null, out _);
+        var vector = recipe.Build(Model);
         var expected = Model.Generate([promptIds], new GenerationOptions { MaxNewTokens = 6, Sampling = SamplingOptions.Greedy }, vector);
 
         // Act

@@ -110,8 +110,8 @@ public sealed class AdditionTests(GoldenModelFixture models) : IClassFixture<Gol
             + OldSingle(Model.Tokenizer.Encode("Love"), HookNames.ResidPre(1), 3);
 
         // Act
-        var additions = recipe.For(Model, padId: null, out var notes);
-        var vector = recipe.Build(Model, padId: null, out _);
+        var (additions, notes) = recipe.For(Model);
+        var vector = recipe.Build(Model);
 
         // Assert
         additions.Select(a => a.HookPoint).ShouldBe([HookNames.ResidPre(0), HookNames.ResidPre(1), HookNames.ResidPre(1)]);

@@ -66,7 +66,9 @@ public sealed class RecipeTests(GoldenModelFixture models) : IClassFixture<Golde
         var recipe = RecipeBook.Find("love-and-wedding");
 
         // Act
-        var vector = recipe.Build(model, null, out var notes);
+        var scaled = recipe.For(model);
+        var vector = ActAdd.Build(model, scaled.Additions);
+        var notes = scaled.Notes;
 
         // Assert
         var expected = ActAdd.Pair(model, "Love", "Hate", 0, 5) + ActAdd.Pair(model, " wedding", " ", 1, 5);
@@ -79,7 +81,7 @@ public sealed class RecipeTests(GoldenModelFixture models) : IClassFixture<Golde
     public void A_single_addition_recipe_has_no_subtracted_prompt()
     {
         var model = models["formula-g1.json"];
-        var vector = RecipeBook.Find("love-alone").Build(model, null, out _);
+        var vector = RecipeBook.Find("love-alone").Build(model);
         vector.ApproximatelyEquals(ActAdd.Single(model, "Love", 0, 10), 0).ShouldBeTrue();
     }
 

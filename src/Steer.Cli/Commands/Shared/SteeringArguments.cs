@@ -74,8 +74,9 @@ internal sealed class SteeringArguments
     {
         var options = Options(parse);
         if (parse.GetValue(_recipe) is { } recipeName) recipe = RecipeBook.Find(recipeName);
-        IReadOnlyList<string> notes = [];
-        List<Addition> additions = recipe is null ? [] : [.. recipe.For(model, PadId(parse), out notes)];
+        var scaled = recipe?.For(model, PadId(parse));
+        var notes = scaled?.Notes ?? [];
+        List<Addition> additions = [.. scaled?.Additions ?? []];
         additions.AddRange(Additions(parse, model));
         var vector = additions.Count == 0 ? null : ActAdd.Build(model, additions);
         if (parse.GetValue(_vector) is { } path)

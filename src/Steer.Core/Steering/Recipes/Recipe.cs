@@ -34,8 +34,7 @@ public sealed record Recipe(
     /// <see cref="ScaleLayer"/>) and checked against the model. Build them with <see cref="ActAdd.Build"/>.
     /// </summary>
     /// <param name="padId">The token that pads every pair; null is the model's default.</param>
-    /// <param name="notes">What was adapted, e.g. layers scaled to a smaller model.</param>
-    public IReadOnlyList<Addition> For(LanguageModel model, int? padId, out IReadOnlyList<string> notes)
+    public ScaledRecipe For(LanguageModel model, int? padId = null)
     {
         var messages = new List<string>();
         var additions = new List<Addition>();
@@ -50,8 +49,7 @@ public sealed record Recipe(
             additions.Add(addition with { HookPoint = $"blocks.{layer}.{addition.HookPoint[prefix.Length..]}", PadId = padId ?? addition.PadId });
         }
         if (additions.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, $"recipe '{Name}' has no additions");
-        notes = messages;
-        return additions;
+        return new ScaledRecipe(additions, messages);
     }
 
     /// <summary>
@@ -67,10 +65,12 @@ public sealed record Recipe(
     }
 
     /// <summary>The recipe's vector on <paramref name="model"/>: <see cref="For"/>'s additions, built.</summary>
-    public SteeringVector Build(LanguageModel model, int? padId, out IReadOnlyList<string> notes) =>
-        ActAdd.Build(model, For(model, padId, out notes));
+    public SteeringVector Build(LanguageModel model, int? padId = null) => ActAdd.Build(model, For(model, padId).Additions);
 
     /// <summary>The vector of <see cref="At"/>'s additions.</summary>
     public SteeringVector BuildAt(LanguageModel model, int layer, double coeff = 1, int? padId = null) =>
         ActAdd.Build(model, At(model, layer, coeff, padId));
 }
+
+/// <summary>A recipe's additions adapted to one model, and what was adapted (e.g. layers scaled to a smaller model).</summary>
+public sealed record ScaledRecipe(IReadOnlyList<Addition> Additions, IReadOnlyList<string> Notes);
