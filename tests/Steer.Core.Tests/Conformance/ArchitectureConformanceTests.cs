@@ -80,7 +80,7 @@ public sealed class ArchitectureConformanceTests(ArchitectureModels models) : IC
         }))).ToList();
 
         // Act
-        using (model.Logits(prompts, out _, observers)) { }
+        using (model.LogitsWith(prompts, observers)) { }
 
         // Assert: per-head attention tensors are [batch, heads, pos, keys]; everything else is [batch, pos, ...].
         seen.Select(s => s.Name).ShouldBe(model.HookPoints);
@@ -100,8 +100,8 @@ public sealed class ArchitectureConformanceTests(ArchitectureModels models) : IC
         var prompt = Prompts(model)[0];
         Tensor Steered(SteeringVector vector)
         {
-            using var injector = new SteeringInjector(model, vector, new SteeringOptions());
-            return model.Logits(prompt, injector.Hooks);
+            using var steering = model.AddSteering(vector);
+            return model.Logits(prompt);
         }
         var loveHate = ActAdd.Pair(model, "Love", "Hate", 1, 5);
         var hateLove = ActAdd.Pair(model, "Hate", "Love", 1, -5);
@@ -179,14 +179,15 @@ public sealed class ArchitectureConformanceTests(ArchitectureModels models) : IC
         prompts.Select(p => p.Length).Distinct().Count().ShouldBe(prompts.Length);
 
         // Act
-        using var batched = model.Logits(prompts, out var pads);               // [batch, pos, vocab]
+        using var batched = model.Logits(prompts);                              // [batch, pos, vocab]
+        var pads = batched.PadLengths;
 
         // Assert
         for (var b = 0; b < prompts.Length; b++)
         {
             pads[b].ShouldBe(prompts.Max(p => p.Length) - prompts[b].Length);
             using var alone = model.Logits(prompts[b]);                         // [pos, vocab]
-            MaxDifference(batched[b].narrow(0, pads[b], prompts[b].Length), alone).ShouldBeLessThan((float)Tolerance, $"row {b}");
+            MaxDifference(batched.Values[b].narrow(0, pads[b], prompts[b].Length), alone).ShouldBeLessThan((float)Tolerance, $"row {b}");
         }
     }
 }
