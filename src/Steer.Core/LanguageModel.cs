@@ -1,7 +1,6 @@
 using Steer.Hooks;
 using Steer.IO;
 using Steer.Models;
-using Steer.Models.Gpt2;
 using Steer.Runtime;
 using Steer.Tokenization;
 using TorchSharp;
@@ -79,38 +78,36 @@ public sealed partial class LanguageModel : IDisposable
         options ??= new ModelOptions();
         TorchRuntime.EnsureLoaded();
         using var source = new SafetensorsWeightSource(files.WeightFiles);
-        return Create(files.ConfigPath, source, Gpt2Tokenizer.FromDirectory(files.Directory), files.DisplayName, options);
+        var (architecture, config) = ModelRegistry.Read(files.ConfigPath);
+        return Create(architecture, config, source, architecture.LoadTokenizer(files.Directory), files.DisplayName, options);
     }
 
-    /// <summary>A model whose weights come from the portable formula (see <see cref="FormulaWeights"/>), built in memory.</summary>
-    public static LanguageModel FromFormula(Gpt2Config config, ulong seed, ModelOptions? options = null) =>
+    /// <summary>
+    /// A model whose weights come from the portable formula (see <see cref="FormulaWeights"/>), built in memory,
+    /// of any registered architecture's config (e.g. one of <see cref="ModelShapes"/>).
+    /// </summary>
+    public static LanguageModel FromFormula(IModelConfig config, ulong seed, ModelOptions? options = null) =>
         FromFormula(config, seed, options, storedAs: null);
 
-    internal static LanguageModel FromFormula(Gpt2Config config, ulong seed, ModelOptions? options, ScalarType? storedAs)
+    internal static LanguageModel FromFormula(IModelConfig config, ulong seed, ModelOptions? options, ScalarType? storedAs)
     {
         TorchRuntime.EnsureLoaded();
-        var configPath = Path.Combine(Path.GetTempPath(), $"steer-config-{Guid.NewGuid():N}.json");
-        File.WriteAllText(configPath, config.Validate().ToJson());
-        try
-        {
-            using var source = new FormulaWeightSource(seed, config, storedAs);
-            return Create(configPath, source, Gpt2Tokenizer.Default, $"formula(seed={seed})", options ?? new ModelOptions());
-        }
-        finally
-        {
-            File.Delete(configPath);
-        }
+        var architecture = ModelRegistry.For(config);
+        config = config.Validate();
+        using var source = new FormulaWeightSource(architecture, config, seed, storedAs);
+        return Create(architecture, config, source, architecture.BuiltInTokenizer, $"formula(seed={seed})", options ?? new ModelOptions());
     }
 
-    private static LanguageModel Create(string configPath, IWeightSource source, ITokenizer tokenizer, string name, ModelOptions options)
+    private static LanguageModel Create(IArchitecture architecture, IModelConfig config, IWeightSource source, ITokenizer tokenizer,
+        string name, ModelOptions options)
     {
         var dtype = options.ScalarType;
         var device = options.TorchDevice;
         CheckDTypeSupported(dtype, device);
-        var transformer = ModelRegistry.For(configPath).Create(configPath, dtype, device);
+        var transformer = architecture.Create(config, dtype, device);
         try
         {
-            using (no_grad()) WeightLoader.Load(transformer, source, name);
+            using (no_grad()) WeightLoader.Load(architecture, transformer, source, name);
             return new LanguageModel(transformer, tokenizer, name);
         }
         catch

@@ -5,12 +5,12 @@ using Steer.Models;
 
 namespace Steer.Cli.Commands;
 
-/// <summary><c>steer bench --shape gpt2|gpt2-medium|gpt2-large|gpt2-xl [--dtype] [--json]</c></summary>
+/// <summary><c>steer bench --shape NAME [--dtype] [--json]</c>, NAME being any registered architecture's named shape.</summary>
 internal static class BenchCommand
 {
     public static Command Create(CliContext context)
     {
-        var shape = new Option<string>("--shape") { Description = "Model shape: tiny, gpt2, gpt2-medium, gpt2-large, gpt2-xl, distilgpt2.", DefaultValueFactory = _ => "gpt2" };
+        var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", ModelShapes.Names)}.", DefaultValueFactory = _ => "gpt2" };
         var dtype = new Option<string>("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Steer.Models;
-using Steer.Models.Gpt2;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,16 +25,14 @@ public static class Benchmark
 
     public static BenchResult Run(string shapeName, ModelOptions options, Action<string>? log = null)
     {
-        if (!Gpt2Config.Shapes.TryGetValue(shapeName, out var shape))
-            throw new SteerException(ErrorKind.InvalidArgument,
-                $"unknown shape '{shapeName}'; use one of {string.Join(", ", Gpt2Config.Shapes.Keys)}");
+        var shape = ModelShapes.Get(shapeName);
         var clock = Stopwatch.StartNew();
         using var model = LanguageModel.FromFormula(shape, seed: 1, options);
         var loadSeconds = clock.Elapsed.TotalSeconds;
         log?.Invoke($"built {shapeName} ({model.ParameterCount:N0} parameters, {model.DType}) in {loadSeconds:F2} s");
 
         var prompt = new Dictionary<string, double>();
-        foreach (var length in PromptLengths.Where(l => l + 1 <= shape.ContextLength))
+        foreach (var length in PromptLengths.Where(l => l + 1 <= shape.Shape.ContextLength))
         {
             prompt[length.ToString()] = length / MedianSeconds(() => PromptPass(model, 1, length));
             log?.Invoke($"prompt pass, {length} tokens: {prompt[length.ToString()]:F1} tokens/s");
@@ -67,14 +64,16 @@ public static class Benchmark
         return times[times.Count / 2];
     }
 
-    private static int[] Tokens(int length, int offset) => Enumerable.Range(0, length).Select(i => (i * 7919 + offset * 104729) % 50000).ToArray();
+    /// <summary>Arbitrary ids spread over the vocabulary (speed does not depend on them).</summary>
+    private static int[] Tokens(int length, int offset, int vocabulary) =>
+        Enumerable.Range(0, length).Select(i => (i * 7919 + offset * 104729) % vocabulary).ToArray();
 
     private static void PromptPass(LanguageModel model, int batch, int length)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var cache = model.Transformer.CreateCache(batch, length + 1);
-        var rows = Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Tokens(length, b)).ToList();
+        var rows = Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Tokens(length, b, model.Shape.VocabSize)).ToList();
         model.Transformer.Forward(model.Input(rows, cache, lastOnly: true)).argmax(-1).cpu();
     }
 
@@ -89,7 +88,7 @@ public static class Benchmark
         const int promptLength = 16;
         var steps = Math.Min(maxSteps, model.Shape.ContextLength - promptLength);
         using var cache = model.Transformer.CreateCache(batch, promptLength + steps + 1);
-        var rows = Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Tokens(promptLength, b)).ToList();
+        var rows = Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Tokens(promptLength, b, model.Shape.VocabSize)).ToList();
         var input = model.Input(rows, cache, lastOnly: true);
         var next = model.Transformer.Forward(input).argmax(-1).cpu();                    // [batch, 1]
         var clock = Stopwatch.StartNew();

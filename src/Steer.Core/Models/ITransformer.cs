@@ -17,7 +17,7 @@ internal interface ITransformer : IDisposable
     /// <summary>config.json's <c>eos_token_id</c>, which ends a completion; null when the config gives none.</summary>
     int? EosTokenId { get; }
 
-    /// <summary>Parameters by checkpoint name (no <c>transformer.</c> prefix), as allocated for loading.</summary>
+    /// <summary>Parameters by checkpoint name (without the architecture's checkpoint prefix), as allocated for loading.</summary>
     IEnumerable<(string Name, Tensor Tensor)> Weights();
 
     KvCache CreateCache(long batch, long capacity);

@@ -1,38 +1,50 @@
 using System.Text.Json;
 using Steer.Models.Gpt2;
-using static TorchSharp.torch;
 
 namespace Steer.Models;
-
-/// <summary>An architecture: how to build a model from its <c>config.json</c>.</summary>
-internal interface IArchitecture
-{
-    ITransformer Create(string configPath, ScalarType dtype, Device device);
-}
 
 /// <summary>The one place where architectures are registered, by <c>config.json</c>'s <c>model_type</c>.</summary>
 internal static class ModelRegistry
 {
-    private static readonly Dictionary<string, IArchitecture> Architectures = new(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, IArchitecture> Architectures { get; } = new Dictionary<string, IArchitecture>(StringComparer.Ordinal)
     {
         ["gpt2"] = new Gpt2Architecture(),
     };
 
-    public static IArchitecture For(string configPath)
+    /// <summary>Every architecture's named shapes; names are unique across architectures.</summary>
+    public static IReadOnlyDictionary<string, IModelConfig> Shapes { get; } = Architectures.Values
+        .SelectMany(a => a.Shapes)
+        .ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+
+    /// <summary>Parses config.json once, and hands its JSON to the architecture its <c>model_type</c> names.</summary>
+    /// <remarks>A config without model_type is GPT-2's, as Hugging Face's oldest GPT-2 configs are.</remarks>
+    public static (IArchitecture Architecture, IModelConfig Config) Read(string configPath)
     {
-        string? modelType;
+        JsonDocument doc;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(configPath));
-            modelType = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("model_type", out var t)
-                ? t.GetString() : "gpt2";
+            doc = JsonDocument.Parse(File.ReadAllText(configPath));
         }
         catch (JsonException e)
         {
             throw new SteerException(ErrorKind.InvalidModel, $"{configPath}: not valid JSON ({e.Message})");
         }
-        return modelType is not null && Architectures.TryGetValue(modelType, out var architecture) ? architecture
-            : throw new SteerException(ErrorKind.InvalidModel,
-                $"{configPath}: model_type '{modelType}' is not supported; supported: {string.Join(", ", Architectures.Keys)}");
+        using (doc)
+        {
+            var root = doc.RootElement;
+            var modelType = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("model_type", out var t)
+                ? t.ValueKind == JsonValueKind.String ? t.GetString() : t.ToString()
+                : "gpt2";
+            var architecture = Find(modelType, configPath);
+            return (architecture, architecture.ParseConfig(root, configPath));
+        }
     }
+
+    /// <summary>The architecture of a config built in code (a named shape, or a test's).</summary>
+    public static IArchitecture For(IModelConfig config) => Find(config.ModelType, "config");
+
+    private static IArchitecture Find(string? modelType, string source) =>
+        modelType is not null && Architectures.TryGetValue(modelType, out var architecture) ? architecture
+            : throw new SteerException(ErrorKind.InvalidModel,
+                $"{source}: model_type '{modelType}' is not supported; supported: {string.Join(", ", Architectures.Keys)}");
 }

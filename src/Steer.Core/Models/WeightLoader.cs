@@ -1,36 +1,28 @@
-using System.Text.RegularExpressions;
-using static TorchSharp.torch;
-
 namespace Steer.Models;
 
 /// <summary>
 /// Copies checkpoint tensors into a model's preallocated parameters after checking, before any data is
 /// read, that the names and shapes match exactly. Tensors stream one by one, so the weights are never held
-/// twice.
+/// twice. The checkpoint prefix and the stored tensors to skip come from the architecture.
 /// </summary>
-internal static partial class WeightLoader
+internal static class WeightLoader
 {
-    private const string Prefix = "transformer.";
-
-    /// <summary>Buffers Hugging Face writes that are not weights, and the unembedding tied to wte.</summary>
-    [GeneratedRegex(@"^h\.\d+\.attn\.(bias|masked_bias)$|^lm_head\.weight$")]
-    private static partial Regex Ignored();
-
-    public static void Load(ITransformer model, IWeightSource source, string sourceName)
+    public static void Load(IArchitecture architecture, ITransformer model, IWeightSource source, string sourceName)
     {
+        var prefix = architecture.CheckpointPrefix;
         var stored = new Dictionary<string, string>(StringComparer.Ordinal); // model name -> stored name
         var unexpected = new List<string>();
         var expected = model.Weights().ToDictionary(w => w.Name, w => w.Tensor, StringComparer.Ordinal);
         foreach (var name in source.Names)
         {
-            var bare = name.StartsWith(Prefix, StringComparison.Ordinal) ? name[Prefix.Length..] : name;
-            if (Ignored().IsMatch(bare)) continue;
+            var bare = prefix.Length > 0 && name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
+            if (architecture.IgnoredKeys.IsMatch(bare)) continue;
             if (!expected.ContainsKey(bare)) unexpected.Add(name);
             else if (!stored.TryAdd(bare, name))
                 throw Invalid(sourceName, $"tensor '{bare}' is stored twice (as '{stored[bare]}' and '{name}')");
         }
         if (unexpected.Count > 0)
-            throw Invalid(sourceName, $"unexpected tensor{Plural(unexpected)} {Quote(unexpected)}; this is not a GPT-2 checkpoint of the configured shape");
+            throw Invalid(sourceName, $"unexpected tensor{Plural(unexpected)} {Quote(unexpected)}; this is not a {architecture.Name} checkpoint of the configured shape");
         var missing = expected.Keys.Where(n => !stored.ContainsKey(n)).ToList();
         if (missing.Count > 0)
             throw Invalid(sourceName, $"missing tensor{Plural(missing)} {Quote(missing)}");

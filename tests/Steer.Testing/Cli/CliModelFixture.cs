@@ -1,3 +1,4 @@
+using Steer.Models;
 using Steer.Models.Gpt2;
 using Steer.Tests.IO;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Steer.Models;
 using Steer.Models.Gpt2;
 using Steer.Tests.IO;
 using Steer.Tests.Models;

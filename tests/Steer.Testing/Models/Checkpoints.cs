@@ -24,7 +24,7 @@ internal static class Checkpoints
     public static List<(string Name, Tensor Tensor)> Tensors(Gpt2Config? config = null)
     {
         config ??= Config;
-        return Gpt2Layout.Shapes(config).Select(s => (s.Key, FormulaWeights.Create(Seed, s.Key, s.Value, config.ModelDim))).ToList();
+        return Gpt2Layout.Shapes(config).Select(s => (s.Key, FormulaWeights.Create(Seed, s.Key, s.Value, Gpt2Formula.Distribution(s.Key, config.ModelDim)))).ToList();
     }
 
     public static void WriteConfig(string directory, Gpt2Config config) =>

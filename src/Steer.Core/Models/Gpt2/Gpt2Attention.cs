@@ -8,8 +8,8 @@ namespace Steer.Models.Gpt2;
 /// <summary>Causal multi-head self-attention, scaled by 1/√head_dim.</summary>
 internal sealed class Gpt2Attention : nn.Module
 {
-    [ComponentName(Name = "c_attn")] private readonly Conv1D _cAttn; // q | k | v
-    [ComponentName(Name = "c_proj")] private readonly Conv1D _cProj;
+    [ComponentName(Name = "c_attn")] private readonly Linear _cAttn; // q | k | v
+    [ComponentName(Name = "c_proj")] private readonly Linear _cProj;
     private readonly int _layer;
     private readonly long _heads;
     private readonly long _headDim;
@@ -22,8 +22,8 @@ internal sealed class Gpt2Attention : nn.Module
         _heads = config.Heads;
         _headDim = config.HeadDim;
         _modelDim = config.ModelDim;
-        _cAttn = new Conv1D("c_attn", _modelDim, 3 * _modelDim, dtype, device);
-        _cProj = new Conv1D("c_proj", _modelDim, _modelDim, dtype, device);
+        _cAttn = new Linear("c_attn", _modelDim, 3 * _modelDim, Gpt2Architecture.Projections, bias: true, dtype, device);
+        _cProj = new Linear("c_proj", _modelDim, _modelDim, Gpt2Architecture.Projections, bias: true, dtype, device);
         _q = hooks.Point(HookNames.Q(layer));
         _k = hooks.Point(HookNames.K(layer));
         _v = hooks.Point(HookNames.V(layer));

@@ -7,7 +7,7 @@ namespace Steer.Models.Gpt2;
 /// The shape of a GPT-2 model, read from a Hugging Face <c>config.json</c> (whose field names the JSON
 /// attributes keep). Only what the forward pass needs is kept; other fields are ignored.
 /// </summary>
-public sealed record Gpt2Config
+public sealed record Gpt2Config : IModelConfig
 {
     [JsonPropertyName("model_type")] public string ModelType { get; init; } = "gpt2";
     [JsonPropertyName("vocab_size")] public int VocabSize { get; init; } = 50257;
@@ -25,6 +25,7 @@ public sealed record Gpt2Config
 
     [JsonIgnore] public int HeadDim => ModelDim / Heads;
     [JsonIgnore] public int MlpDim => InnerDim ?? 4 * ModelDim;
+    [JsonIgnore] public ModelShape Shape => new(Layers, ModelDim, Heads, VocabSize, ContextLength);
 
     public static Gpt2Config Small { get; } = new();
     public static Gpt2Config Medium { get; } = new() { Layers = 24, Heads = 16, ModelDim = 1024 };
@@ -57,19 +58,51 @@ public sealed record Gpt2Config
         return this;
     }
 
-    public static Gpt2Config Load(string configPath)
+    IModelConfig IModelConfig.Validate() => Validate();
+
+    public IModelConfig Reshape(int? layers = null, int? modelDim = null, int? heads = null, int? contextLength = null) => this with
+    {
+        Layers = layers ?? Layers,
+        ModelDim = modelDim ?? ModelDim,
+        Heads = heads ?? Heads,
+        ContextLength = contextLength ?? ContextLength,
+    };
+
+    /// <summary>Reads and validates config.json's JSON.</summary>
+    /// <param name="source">What to name in error messages, e.g. the file's path.</param>
+    public static Gpt2Config Parse(JsonElement json, string source)
     {
         Gpt2Config? config;
         try
         {
-            config = JsonSerializer.Deserialize<Gpt2Config>(File.ReadAllText(configPath));
+            config = json.Deserialize<Gpt2Config>();
         }
         catch (JsonException e)
         {
-            throw new SteerException(ErrorKind.InvalidModel, $"{configPath}: not valid JSON ({e.Message})");
+            throw new SteerException(ErrorKind.InvalidModel, $"{source}: not valid JSON ({e.Message})");
         }
-        return (config ?? throw new SteerException(ErrorKind.InvalidModel, $"{configPath}: empty config")).Validate();
+        return (config ?? throw new SteerException(ErrorKind.InvalidModel, $"{source}: empty config")).Validate();
     }
 
+    /// <summary>This config's fields under their config.json names.</summary>
     public string ToJson() => JsonSerializer.Serialize(this with { }, new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>A config.json as Hugging Face writes one for GPT-2, for a model whose weights are stored in <paramref name="torchDType"/>.</summary>
+    public string ToHuggingFaceJson(string torchDType) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["architectures"] = new[] { "GPT2LMHeadModel" },
+        ["model_type"] = "gpt2",
+        ["vocab_size"] = VocabSize,
+        ["n_positions"] = ContextLength,
+        ["n_ctx"] = ContextLength,
+        ["n_embd"] = ModelDim,
+        ["n_layer"] = Layers,
+        ["n_head"] = Heads,
+        ["n_inner"] = InnerDim,
+        ["activation_function"] = "gelu_new",
+        ["layer_norm_epsilon"] = LayerNormEpsilon,
+        ["bos_token_id"] = BosTokenId,
+        ["eos_token_id"] = EosTokenId,
+        ["torch_dtype"] = torchDType,
+    }, new JsonSerializerOptions { WriteIndented = true });
 }

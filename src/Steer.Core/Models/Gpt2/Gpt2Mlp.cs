@@ -9,14 +9,15 @@ namespace Steer.Models.Gpt2;
 /// <summary>The feed-forward block with <c>gelu_new</c>, the tanh approximation of GELU.</summary>
 internal sealed class Gpt2Mlp : nn.Module
 {
-    [ComponentName(Name = "c_fc")] private readonly Conv1D _cFc;
-    [ComponentName(Name = "c_proj")] private readonly Conv1D _cProj;
+    [ComponentName(Name = "c_fc")] private readonly Linear _cFc;
+    [ComponentName(Name = "c_proj")] private readonly Linear _cProj;
     private readonly HookPoint _pre, _post;
 
     public Gpt2Mlp(int layer, Gpt2Config config, HookRegistry hooks, ScalarType dtype, Device device) : base("mlp")
     {
-        _cFc = new Conv1D("c_fc", config.ModelDim, config.MlpDim, dtype, device);
-        _cProj = new Conv1D("c_proj", config.MlpDim, config.ModelDim, dtype, device);
+        // Hugging Face's GPT-2 "Conv1D" is a linear layer whose weight is stored [in, out].
+        _cFc = new Linear("c_fc", config.ModelDim, config.MlpDim, Gpt2Architecture.Projections, bias: true, dtype, device);
+        _cProj = new Linear("c_proj", config.MlpDim, config.ModelDim, Gpt2Architecture.Projections, bias: true, dtype, device);
         _pre = hooks.Point(HookNames.MlpPre(layer));
         _post = hooks.Point(HookNames.MlpPost(layer));
         RegisterComponents();

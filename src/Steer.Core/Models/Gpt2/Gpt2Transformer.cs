@@ -2,7 +2,6 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using Steer.Hooks;
-using Steer.Runtime.Kernels;
 using static TorchSharp.torch;
 
 namespace Steer.Models.Gpt2;
@@ -40,7 +39,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     }
 
     public Gpt2Config Config { get; }
-    public ModelShape Shape => new(Config.Layers, Config.ModelDim, Config.Heads, Config.VocabSize, Config.ContextLength);
+    public ModelShape Shape => Config.Shape;
     public ScalarType DType { get; }
     public Device Device { get; }
     public HookRegistry Hooks { get; }
@@ -114,12 +113,8 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         if (last == _lnFinal) return null;
         if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
         var final = _lnF.Affine(normalized);                                    // [batch, pos', d_model]
-        // A 2-D input keeps libtorch on its fast GEMM path; a 3-D bfloat16 input is ~25x slower here.
-        var rows = final.reshape(-1, Config.ModelDim);
-        // Decoding steps (a few rows) take the SIMD kernel: libtorch's small-m bfloat16 GEMM is slow (Runtime/Kernels).
-        var logits = (SmallBatchLinear.Handles(rows, _wte.Weight)
-                ? SmallBatchLinear.OutputMajor(rows, _wte.Weight, rows.dtype)
-                : nn.functional.linear(rows, _wte.Weight))
+        var rows = final.reshape(-1, Config.ModelDim);                          // [batch·pos', d_model]
+        var logits = Linear.Multiply(rows, _wte.Weight, null, Gpt2Architecture.Unembedding, rows.dtype)
             .view(final.shape[0], final.shape[1], -1);                          // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
     }

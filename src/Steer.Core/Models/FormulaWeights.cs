@@ -1,13 +1,13 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Steer.Models.Gpt2;
+namespace Steer.Models;
 
 /// <summary>
-/// Deterministic GPT-2 weights from a portable formula, so that any implementation can rebuild the exact
-/// same float32 model without shipping a file. Element k of tensor <c>name</c> is
-/// <c>mean + std·√3·(2u − 1)</c>, with u from splitmix64 seeded by <c>seed XOR fnv1a64(name)</c>.
-/// Reference values for two such models live in the tests' data.
+/// Deterministic weights from a portable formula, so that any implementation can rebuild the exact same float32
+/// model without shipping a file. Element k of tensor <c>name</c> is <c>mean + std·√3·(2u − 1)</c>, with u from
+/// splitmix64 seeded by <c>seed XOR fnv1a64(name)</c>. Each architecture chooses (mean, std) per tensor
+/// (<see cref="IArchitecture.FormulaDistribution"/>); reference values for GPT-2 models live in the tests' data.
 /// </summary>
 public static class FormulaWeights
 {
@@ -24,31 +24,10 @@ public static class FormulaWeights
         return h;
     }
 
-    /// <summary>The (mean, std) of the formula for a Hugging Face GPT-2 tensor name.</summary>
-    public static (double Mean, double Std) Distribution(string name, int modelDim)
-    {
-        var leaf = name.StartsWith("h.", StringComparison.Ordinal) ? name[(name.IndexOf('.', 2) + 1)..] : name;
-        var invSqrtD = 1.0 / Math.Sqrt(modelDim);
-        return leaf switch
-        {
-            "wte.weight" => (0, 0.1),
-            "wpe.weight" => (0, 0.05),
-            "ln_1.weight" or "ln_2.weight" or "ln_f.weight" => (1, 0.1),
-            "ln_1.bias" or "ln_2.bias" or "ln_f.bias" => (0, 0.05),
-            "attn.c_attn.weight" => (0, invSqrtD),
-            "attn.c_attn.bias" => (0, 0.05),
-            "attn.c_proj.weight" or "attn.c_proj.bias" => (0, 0.02),
-            "mlp.c_fc.weight" => (0, invSqrtD),
-            "mlp.c_fc.bias" => (0, 0.1),
-            "mlp.c_proj.weight" or "mlp.c_proj.bias" => (0, 0.02),
-            _ => throw new ArgumentException($"no formula for tensor '{name}'", nameof(name)),
-        };
-    }
-
     /// <summary>Fills <paramref name="values"/> with elements [offset, offset + values.Length) of the tensor.</summary>
-    public static void Fill(ulong seed, string name, int modelDim, Span<float> values, long offset = 0)
+    public static void Fill(ulong seed, string name, (double Mean, double Std) distribution, Span<float> values, long offset = 0)
     {
-        var (mean, std) = Distribution(name, modelDim);
+        var (mean, std) = distribution;
         var scale = std * 1.7320508075688772;
         var seedT = seed ^ Fnv1a64(name);
         for (var i = 0; i < values.Length; i++)
@@ -63,15 +42,15 @@ public static class FormulaWeights
     }
 
     /// <summary>A new float32 CPU tensor holding the formula's values for <paramref name="name"/>.</summary>
-    public static Tensor Create(ulong seed, string name, long[] shape, int modelDim)
+    public static Tensor Create(ulong seed, string name, long[] shape, (double Mean, double Std) distribution)
     {
         var tensor = empty(shape, ScalarType.Float32);
-        FillTensor(seed, name, modelDim, tensor);
+        FillTensor(seed, name, distribution, tensor);
         return tensor;
     }
 
     /// <summary>Fills a contiguous float32 CPU tensor in parallel chunks.</summary>
-    public static void FillTensor(ulong seed, string name, int modelDim, Tensor destination)
+    public static void FillTensor(ulong seed, string name, (double Mean, double Std) distribution, Tensor destination)
     {
         const int chunk = 1 << 16;
         var count = destination.numel();
@@ -86,7 +65,7 @@ public static class FormulaWeights
                     long start = (long)c * chunk;
                     var length = (int)Math.Min(chunk, count - start);
                     var span = new Span<float>((float*)basePtr + start, length);
-                    Fill(seed, name, modelDim, span, start);
+                    Fill(seed, name, distribution, span, start);
                 });
             }
         }
