@@ -82,6 +82,9 @@ public sealed partial class LanguageModel : IDisposable
         return Create(architecture, config, source, architecture.LoadTokenizer(files.Directory), files.DisplayName, options);
     }
 
+    /// <summary>The tokenizer of the model at <paramref name="files"/>, as its architecture reads it, without loading any weights.</summary>
+    public static ITokenizer LoadTokenizer(ModelFiles files) => ModelRegistry.Read(files.ConfigPath).Architecture.LoadTokenizer(files.Directory);
+
     /// <summary>
     /// A model whose weights come from the portable formula (see <see cref="FormulaWeights"/>), built in memory,
     /// of any registered architecture's config (e.g. one of <see cref="ModelShapes"/>).

@@ -62,7 +62,8 @@ internal sealed class ModelArguments(CliContext context)
     public ITokenizer Tokenizer(ParseResult parse)
     {
         var name = parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL");
-        return name is null ? Gpt2Tokenizer.Default : Gpt2Tokenizer.FromDirectory(ModelLocator.Resolve(name, parse.GetValue(_revision)!, Hub(parse)).Directory);
+        // Without a model, the default model's (gpt2's) vocabulary, which is built in: nothing is downloaded to tokenise.
+        return name is null ? Gpt2Tokenizer.Default : LanguageModel.LoadTokenizer(ModelLocator.Resolve(name, parse.GetValue(_revision)!, Hub(parse)));
     }
 
     private HubOptions Hub(ParseResult parse) => HubSettings.Options(context, parse.GetValue(_quiet));
