@@ -32,7 +32,7 @@ public sealed partial class LanguageModel
             throw new SteerException(ErrorKind.InvalidArgument,
                 $"the prompt has {prompt.Count} tokens but the steering vector spans {n} positions; use a longer prompt, " +
                 "or let the short-prompt policy pad the prompt with spaces after BOS or truncate the vector");
-        return [prompt[0], .. Enumerable.Repeat(options.PadId ?? ActAdd.DefaultPadId(this), n - 1), .. prompt.Skip(1)];
+        return [prompt[0], .. Enumerable.Repeat(options.PadId ?? Tokenizer.PairPadId, n - 1), .. prompt.Skip(1)];
     }
 }
 

@@ -5,6 +5,7 @@ using Steer.Runtime;
 using Steer.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
+using Steer.Architectures;
 
 namespace Steer;
 
@@ -25,7 +26,11 @@ public sealed partial class LanguageModel : IDisposable
         // Padded positions are masked out, so any id the embedding can look up will do; the tokenizer's pad id is
         // the natural choice, but a checkpoint with a cut-down vocabulary may not have it.
         PadId = new[] { tokenizer.PadId, StopId, 0 }.First(id => id >= 0 && id < transformer.Shape.VocabSize);
+        Description = new ModelDescription(name, transformer.Shape, tokenizer, StopId, transformer.Hooks);
     }
+
+    /// <summary>Name, shape, tokenizer and hook names: what other threads may read while this model runs.</summary>
+    public ModelDescription Description { get; }
 
     /// <summary>A Hugging Face id or the local directory the model came from.</summary>
     public string Name { get; }
@@ -40,7 +45,7 @@ public sealed partial class LanguageModel : IDisposable
     /// <summary>The id that fills the masked positions of a padded batch (always inside the model's vocabulary).</summary>
     internal int PadId { get; }
 
-    /// <summary>Hooks that stay attached until their handles are disposed (per-call hooks are passed to each call).</summary>
+    /// <summary>The model's one hook mechanism: a hook stays attached until its registration is disposed.</summary>
     public HookRegistry Hooks => _transformer.Hooks;
 
     /// <summary>

@@ -2,6 +2,7 @@ using Steer.Hooks;
 using Steer.Steering;
 using TorchSharp;
 using static TorchSharp.torch;
+using Steer.Steering.Methods;
 
 namespace Steer.Evaluation;
 

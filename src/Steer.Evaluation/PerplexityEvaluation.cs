@@ -81,7 +81,7 @@ public sealed class PerplexityEvaluation : IDisposable
         var mask = MaskFor(vector);
         var inserted = _options.Mode switch
         {
-            PerplexityMode.Pad => Enumerable.Repeat(steeringOptions.PadId ?? ActAdd.DefaultPadId(_model), Math.Max(vector.Positions - 1, 0)).ToArray(),
+            PerplexityMode.Pad => Enumerable.Repeat(steeringOptions.PadId ?? _model.Tokenizer.PairPadId, Math.Max(vector.Positions - 1, 0)).ToArray(),
             PerplexityMode.Prompting => PromptingTokens(_model, vector),
             _ => [],
         };

@@ -40,13 +40,14 @@ public sealed class SteerServer
                 .ConfigureServices(services =>
                 {
                     services.AddRouting();
-                    services.AddSingleton(model);
                     services.AddSingleton(options);
                     services.AddSingleton(new WorkQueue(options.MaxQueue));
                     services.AddSingleton<VectorRegistry>();
-                    services.AddSingleton<InferenceWorker>();
+                    // Only the worker is given the model; everything else sees its description.
+                    services.AddSingleton(provider => new InferenceWorker(model, options, provider.GetRequiredService<WorkQueue>(),
+                        provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<ILogger<InferenceWorker>>()));
                     services.AddHostedService(provider => provider.GetRequiredService<InferenceWorker>());
-                    services.AddSingleton(provider => new ServerState(model, model.Name, DateTimeOffset.UtcNow, options,
+                    services.AddSingleton(provider => new ServerState(model.Description, model.Name, DateTimeOffset.UtcNow, options,
                         provider.GetRequiredService<WorkQueue>(), provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<InferenceWorker>()));
                 })
                 .Configure(app =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Steer.Models.Gpt2;
 using Steer.Models;
+using Steer.Architectures;
 
 namespace Steer.Tests;
 

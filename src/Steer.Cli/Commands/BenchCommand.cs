@@ -2,6 +2,7 @@ using System.CommandLine;
 using Steer.Cli.Commands.Shared;
 using Steer.Diagnostics;
 using Steer.Models;
+using Steer.Architectures;
 
 namespace Steer.Cli.Commands;
 

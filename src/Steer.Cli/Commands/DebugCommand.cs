@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Steer.Models;
+using Steer.Architectures;
 
 namespace Steer.Cli.Commands;
 

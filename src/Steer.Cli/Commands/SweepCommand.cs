@@ -40,7 +40,7 @@ internal static class SweepCommand
             var recipe = steering.SweepRecipe(parse, RecipeBook.Find(EvalSteering.DefaultRecipe));
             var metricName = parse.GetValue(metric)!.ToLowerInvariant();
             using var lm = model.Load(parse, steering.HasPlus(parse) ? null : RecipeBook.PostModel);
-            foreach (var layer in grid.Layers) Steer.Steering.ActAdd.HookPointOf(lm, layer);
+            foreach (var layer in grid.Layers) Steer.Steering.Methods.ActAdd.HookPointOf(lm, layer);
             var settings = new List<(string, string)>
             {
                 ("model", lm.Name),

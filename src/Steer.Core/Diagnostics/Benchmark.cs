@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Steer.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using Steer.Architectures;
 
 namespace Steer.Diagnostics;
 

@@ -7,7 +7,7 @@ namespace Steer.Models;
 
 /// <summary>
 /// Everything Steer needs to know about one architecture. An architecture is one folder under Models/ that
-/// implements this and one line in <see cref="ModelRegistry"/>; nothing else names its types. Members that take
+/// implements this and one line in <c>Architectures.ModelRegistry</c>; nothing else names its types. Members that take
 /// an <see cref="IModelConfig"/> are only given configs this architecture parsed or listed in <see cref="Shapes"/>.
 /// </summary>
 internal interface IArchitecture
@@ -49,7 +49,7 @@ internal interface IArchitecture
     /// <summary>The (mean, std) of <see cref="FormulaWeights"/> for parameter <paramref name="name"/>.</summary>
     (double Mean, double Std) FormulaDistribution(IModelConfig config, string name);
 
-    /// <summary>The config.json that <see cref="FormulaModel.Write"/> puts beside formula weights.</summary>
+    /// <summary>The config.json that <c>FormulaModel.Write</c> puts beside formula weights.</summary>
     /// <param name="torchDType">float32, float16 or bfloat16: the dtype of the written weights.</param>
     string FormulaConfigJson(IModelConfig config, string torchDType);
 

@@ -6,7 +6,7 @@ namespace Steer.Steering;
 /// <summary>
 /// One activation addition: c·(h(plus) − h(minus)) at a hook point, or c·h(plus) when nothing is subtracted,
 /// each prompt's residual stream taken from the clean model. The same value is what a command line, a server
-/// request and a recipe describe, what <see cref="ActAdd.Build"/> computes, and what a vector's metadata records.
+/// request and a recipe describe, what <c>ActAdd.Build</c> computes, and what a vector's metadata records.
 /// </summary>
 /// <remarks>In JSON (vector files, recipes, the server's answers) the keys are snake_case; see <see cref="AdditionJson"/>.</remarks>
 [JsonConverter(typeof(AdditionJson))]

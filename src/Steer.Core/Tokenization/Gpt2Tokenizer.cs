@@ -17,7 +17,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
     /// <summary>The space token, which the ActAdd post right-padded the shorter prompt of a pair with.</summary>
     public const int Space = 220;
 
-    private static readonly Lazy<Gpt2Tokenizer> s_default =
+    private static readonly Lazy<Gpt2Tokenizer> DefaultInstance =
         new(() => new Gpt2Tokenizer(TokenizerFiles.LoadBuiltIn()), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly Tokenizer _encoder;
@@ -33,7 +33,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
 
     /// <summary>The standard GPT-2 tokenizer from the data built into Steer, created on first use.</summary>
     /// <exception cref="SteerException">With <see cref="ErrorKind.Environment"/> if the built-in data cannot be read.</exception>
-    public static Gpt2Tokenizer Default => s_default.Value;
+    public static Gpt2Tokenizer Default => DefaultInstance.Value;
 
     /// <summary>
     /// The tokenizer stored with a model: <c>tokenizer.json</c> if present, else <c>vocab.json</c> with

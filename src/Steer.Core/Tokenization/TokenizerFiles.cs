@@ -22,9 +22,9 @@ internal static partial class TokenizerFiles
 
     // GPT-2's byte-level alphabet: each byte is stored in vocab files as a printable char, so that tokens
     // are ordinary strings. Printable Latin-1 bytes stand for themselves; the others map to U+0100 upwards.
-    private static readonly char[] s_byteToChar = BuildByteToChar();
-    private static readonly Dictionary<char, byte> s_charToByte =
-        Enumerable.Range(0, 256).ToDictionary(b => s_byteToChar[b], b => (byte)b);
+    private static readonly char[] ByteToChar = BuildByteToChar();
+    private static readonly Dictionary<char, byte> CharToByte =
+        Enumerable.Range(0, 256).ToDictionary(b => ByteToChar[b], b => (byte)b);
 
     // The pre-tokenization pattern of the original GPT-2 encoder (same as tiktoken's r50k_base).
     [GeneratedRegex(@"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
@@ -35,7 +35,7 @@ internal static partial class TokenizerFiles
     {
         var chars = new char[bytes.Length];
         for (int i = 0; i < bytes.Length; i++)
-            chars[i] = s_byteToChar[bytes[i]];
+            chars[i] = ByteToChar[bytes[i]];
         return new string(chars);
     }
 
@@ -46,7 +46,7 @@ internal static partial class TokenizerFiles
         var bytes = new byte[token.Length];
         for (int i = 0; i < token.Length; i++)
         {
-            if (!s_charToByte.TryGetValue(token[i], out bytes[i]))
+            if (!CharToByte.TryGetValue(token[i], out bytes[i]))
                 return Encoding.UTF8.GetBytes(token);
         }
         return bytes;
@@ -165,8 +165,8 @@ internal static partial class TokenizerFiles
         for (int b = 0; b < 256; b++)
         {
             // Without every byte in the vocabulary, text containing it would be silently dropped.
-            if (!vocab.ContainsKey(s_byteToChar[b].ToString()))
-                throw Malformed(vocabFile, $"the vocabulary has no token for byte 0x{b:x2} (\"{s_byteToChar[b]}\"), so it is not byte-level BPE");
+            if (!vocab.ContainsKey(ByteToChar[b].ToString()))
+                throw Malformed(vocabFile, $"the vocabulary has no token for byte 0x{b:x2} (\"{ByteToChar[b]}\"), so it is not byte-level BPE");
         }
         for (int i = 0; i < merges.Count; i++)
         {

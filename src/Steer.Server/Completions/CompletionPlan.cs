@@ -28,18 +28,18 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
     /// Text that fits the context averages about 4 characters a token, and BPE on one very long word takes time
     /// quadratic in its length (100,000 letters "a": half a minute), so longer text is refused before tokenising.
     /// </summary>
-    public static int MaxTextChars(LanguageModel model) => 16 * model.Shape.ContextLength;
+    public static int MaxTextChars(ModelDescription model) => 16 * model.Shape.ContextLength;
 
     /// <summary>Tokenises text with BOS, as <c>steer generate --prompt</c>, after checking its length.</summary>
-    public static IReadOnlyList<int> Encode(LanguageModel model, string text, string param) => model.Tokenizer.Encode(CheckLength(model, text, param));
+    public static IReadOnlyList<int> Encode(ModelDescription model, string text, string param) => model.Tokenizer.Encode(CheckLength(model, text, param));
 
-    public static string CheckLength(LanguageModel model, string text, string param) =>
+    public static string CheckLength(ModelDescription model, string text, string param) =>
         text.Length <= MaxTextChars(model) ? text
             : throw ApiException.BadRequest(
                 $"the text is {text.Length} characters long; this server takes at most {MaxTextChars(model)} (16 per position of the model's context)",
                 param, "context_length_exceeded");
 
-    public static CompletionPlan From(CompletionRequest request, LanguageModel model, string modelId, ServerOptions limits, VectorRegistry vectors)
+    public static CompletionPlan From(CompletionRequest request, ModelDescription model, string modelId, ServerOptions limits, VectorRegistry vectors)
     {
         if (request.Model is { } name && name != modelId)
             throw ApiException.NotFound($"the model '{name}' does not exist; this server serves '{modelId}'", "model", "model_not_found");
@@ -97,7 +97,7 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
             : throw ApiException.BadRequest($"{param} must be between {min} and {max}, got {value}", param);
 
     /// <summary>A string, a list of strings, a list of ids, or a list of id lists.</summary>
-    private static IReadOnlyList<IReadOnlyList<int>> ParsePrompts(JsonElement? prompt, LanguageModel model)
+    private static IReadOnlyList<IReadOnlyList<int>> ParsePrompts(JsonElement? prompt, ModelDescription model)
     {
         if (prompt is not { } value || value.ValueKind == JsonValueKind.Null)
             throw ApiException.BadRequest("'prompt' is required: a string, a list of strings or a list of token ids", "prompt");
@@ -115,7 +115,7 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
         return prompts;
     }
 
-    private static IReadOnlyList<int> Ids(JsonElement array, LanguageModel model, string param)
+    private static IReadOnlyList<int> Ids(JsonElement array, ModelDescription model, string param)
     {
         var ids = array.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var id) && id >= 0 && id < model.Shape.VocabSize
             ? id

@@ -11,7 +11,7 @@ namespace Steer.Server.Steering;
 /// </summary>
 internal static class AdditionWire
 {
-    public static Addition Parse(JsonElement addition, LanguageModel model, string param)
+    public static Addition Parse(JsonElement addition, ModelDescription model, string param)
     {
         if (addition.ValueKind != JsonValueKind.Object) throw ApiException.BadRequest("an addition must be an object", param);
         var plus = Text(addition, "plus", param)
@@ -25,15 +25,15 @@ internal static class AdditionWire
         return new Addition { Plus = plus, Minus = minus, HookPoint = HookPoint(Field(addition, "layer"), model, $"{param}.layer"), Coeff = coeff };
     }
 
-    private static string HookPoint(JsonElement? layer, LanguageModel model, string param)
+    private static string HookPoint(JsonElement? layer, ModelDescription model, string param)
     {
         try
         {
             return layer switch
             {
                 null => throw ApiException.BadRequest("an addition needs 'layer', a block number or a hook point name", param),
-                { ValueKind: JsonValueKind.Number } number when number.TryGetInt32(out var block) => ActAdd.HookPointOf(model, block),
-                { ValueKind: JsonValueKind.String } text => ActAdd.HookPointOf(model, text.GetString()!),
+                { ValueKind: JsonValueKind.Number } number when number.TryGetInt32(out var block) => model.HookPointOf(block),
+                { ValueKind: JsonValueKind.String } text => model.HookPointOf(text.GetString()!),
                 _ => throw ApiException.BadRequest("layer must be a block number or a hook point name", param),
             };
         }

@@ -3,6 +3,7 @@ using Steer.Server.Contracts;
 using Steer.Server.Http;
 using Steer.Steering;
 using Steer.Steering.Recipes;
+using Steer.Steering.Methods;
 
 namespace Steer.Server.Steering;
 
@@ -20,7 +21,7 @@ internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? R
 
     public bool HasAdditions => Additions.Count > 0 || Recipe is not null;
 
-    public static SteeringSpec? Parse(SteeringRequest? request, LanguageModel model, VectorRegistry vectors, string param = "steering")
+    public static SteeringSpec? Parse(SteeringRequest? request, ModelDescription model, VectorRegistry vectors, string param = "steering")
     {
         if (request is null) return null;
         var spec = ParseVectorPart(request.Additions, request.Recipe, request.PadId, model, param);
@@ -41,7 +42,7 @@ internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? R
     }
 
     /// <summary>The additions, recipe and padding of a request (shared by completions and POST /v1/vectors).</summary>
-    public static SteeringSpec ParseVectorPart(IReadOnlyList<JsonElement>? additions, string? recipeName, int? padId, LanguageModel model, string param)
+    public static SteeringSpec ParseVectorPart(IReadOnlyList<JsonElement>? additions, string? recipeName, int? padId, ModelDescription model, string param)
     {
         if (padId is { } pad && (pad < 0 || pad >= model.Shape.VocabSize))
             throw ApiException.BadRequest($"pad_id {pad} is outside the vocabulary [0, {model.Shape.VocabSize})", Join(param, "pad_id"));

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Steer.Generation;
 using Steer.Steering;
 using Steer.Steering.Recipes;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Cli;
 

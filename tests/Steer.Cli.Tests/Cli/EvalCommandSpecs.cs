@@ -1,6 +1,7 @@
 using Steer.Steering;
 using Steer.Evaluation;
 using Steer.Tests.IO;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Cli;
 

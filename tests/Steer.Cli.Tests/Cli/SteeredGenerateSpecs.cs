@@ -1,5 +1,6 @@
 using Steer.Generation;
 using Steer.Steering;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Cli;
 

@@ -1,4 +1,5 @@
 using Steer.Steering;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Cli;
 

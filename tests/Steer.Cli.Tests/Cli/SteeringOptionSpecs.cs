@@ -1,5 +1,6 @@
 using Steer.Steering;
 using Steer.Tests.IO;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Cli;
 

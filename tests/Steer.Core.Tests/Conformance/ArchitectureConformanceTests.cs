@@ -5,6 +5,8 @@ using Steer.Steering;
 using Steer.Tests.Parity;
 using TorchSharp;
 using static TorchSharp.torch;
+using Steer.Architectures;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Conformance;
 

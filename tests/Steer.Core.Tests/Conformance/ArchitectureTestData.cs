@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Steer.Models;
+using Steer.Architectures;
 
 namespace Steer.Tests.Conformance;
 

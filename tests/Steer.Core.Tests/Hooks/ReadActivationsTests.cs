@@ -1,5 +1,6 @@
 using Steer.Hooks;
 using Steer.Steering;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Hooks;
 

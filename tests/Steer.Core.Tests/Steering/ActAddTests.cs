@@ -2,6 +2,7 @@ using Steer.Generation;
 using Steer.Hooks;
 using Steer.Steering;
 using static TorchSharp.torch;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Steering;
 

@@ -1,6 +1,7 @@
 using Steer.Hooks;
 using Steer.Steering;
 using Steer.Steering.Recipes;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Steering;
 

@@ -3,6 +3,7 @@ using Steer.Hooks;
 using Steer.IO;
 using Steer.Steering;
 using static TorchSharp.torch;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Steering;
 

@@ -2,6 +2,7 @@ using Steer.Evaluation;
 using Steer.Hooks;
 using Steer.Steering;
 using Steer.Tests.Cli;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Evaluation;
 

@@ -1,6 +1,7 @@
 using Steer.Evaluation;
 using Steer.Steering;
 using Steer.Tests.Cli;
+using Steer.Steering.Methods;
 
 namespace Steer.Tests.Evaluation;
 

@@ -1,5 +1,6 @@
 using Steer.Models;
 using Steer.Models.Gpt2;
+using Steer.Architectures;
 
 namespace Steer.Server.Tests.Infrastructure;
 

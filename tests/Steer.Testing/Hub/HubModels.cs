@@ -3,6 +3,7 @@ using Steer.Models;
 using Steer.Models.Gpt2;
 using Steer.Tests.IO;
 using Steer.Tests.Models;
+using Steer.Architectures;
 
 namespace Steer.Tests.Hub;
 

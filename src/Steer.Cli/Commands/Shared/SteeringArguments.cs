@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Steer.Steering;
 using Steer.Steering.Recipes;
+using Steer.Steering.Methods;
 
 namespace Steer.Cli.Commands.Shared;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Steer.Hooks;
+using Steer.Steering.Methods;
 
 namespace Steer.Steering.Recipes;
 

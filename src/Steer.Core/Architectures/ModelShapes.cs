@@ -1,4 +1,6 @@
-namespace Steer.Models;
+using Steer.Models;
+
+namespace Steer.Architectures;
 
 /// <summary>The named model shapes of every registered architecture (tiny, gpt2, ...), for benchmarks and demos.</summary>
 public static class ModelShapes

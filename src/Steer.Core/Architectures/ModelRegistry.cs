@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Steer.Models.Gpt2;
+using Steer.Models;
 
-namespace Steer.Models;
+namespace Steer.Architectures;
 
 /// <summary>The one place where architectures are registered, by <c>config.json</c>'s <c>model_type</c>.</summary>
 internal static class ModelRegistry

@@ -1,9 +1,9 @@
-using System.Globalization;
 using Steer.Hooks;
+using Steer.Steering;
 using Steer.Tokenization;
 using static TorchSharp.torch;
 
-namespace Steer.Steering;
+namespace Steer.Steering.Methods;
 
 /// <summary>
 /// Activation Addition ("Steering GPT-2-XL by adding an activation vector"): steering vectors from the
@@ -12,22 +12,10 @@ namespace Steer.Steering;
 public static class ActAdd
 {
     /// <summary>ActAdd's injection point for a bare layer number: <c>blocks.L.hook_resid_pre</c>, checked against the model.</summary>
-    public static string HookPointOf(LanguageModel model, int layer) =>
-        layer >= 0 && layer < model.Shape.Layers ? HookNames.ResidPre(layer)
-            : throw new SteerException(ErrorKind.InvalidArgument,
-                $"layer {layer} is out of range: this model has {model.Shape.Layers} layers, so valid layers are 0..{model.Shape.Layers - 1}");
+    public static string HookPointOf(LanguageModel model, int layer) => model.Description.HookPointOf(layer);
 
-    /// <summary>A block number (as <see cref="HookPointOf(LanguageModel, int)"/>) or any hook point name of the model.</summary>
-    public static string HookPointOf(LanguageModel model, string layerOrHookPoint) =>
-        int.TryParse(layerOrHookPoint, NumberStyles.Integer, CultureInfo.InvariantCulture, out var layer)
-            ? HookPointOf(model, layer)
-            : model.Hooks.Resolve(layerOrHookPoint);
-
-    /// <summary>
-    /// The token that right-pads the shorter prompt of a pair when an addition names none: the tokenizer's pair pad
-    /// (for GPT-2 the space, as the post did). The one place that decides it.
-    /// </summary>
-    internal static int DefaultPadId(LanguageModel model) => model.Tokenizer.PairPadId;
+    /// <summary>A block number or any hook point name of the model (see <see cref="ModelDescription.HookPointOf(string)"/>).</summary>
+    public static string HookPointOf(LanguageModel model, string layerOrHookPoint) => model.Description.HookPointOf(layerOrHookPoint);
 
     /// <summary>
     /// The steering vector of <paramref name="additions"/>: each computed on the clean model (pairs padded as the
@@ -93,7 +81,7 @@ public static class ActAdd
             var subtract = Scaled(model, minusIds, addition.HookPoint, -addition.Coeff, addition);
             return (add + subtract).WithMetadata(Metadata(model, addition with { PadId = null }));
         }
-        var padId = addition.PadId ?? DefaultPadId(model);
+        var padId = addition.PadId ?? model.Tokenizer.PairPadId;
         model.CheckIds([padId], "pad id");
         var (paddedPlus, paddedMinus) = PadToEqualLength(plusIds, minusIds, padId);
         var hPlus = Activations(model, paddedPlus, addition.HookPoint);

@@ -1,4 +1,4 @@
-namespace Steer;
+namespace Steer.Errors;
 
 /// <summary>What went wrong, which also decides the CLI's exit code (see README, "Exit codes").</summary>
 public enum ErrorKind

@@ -2,7 +2,9 @@ using Steer.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Steer.Steering;
+using Steer.Steering;
+
+namespace Steer;
 
 /// <summary>
 /// Turns a steering vector into hooks that add it to prompt passes only. A pass with one position (a

@@ -1,6 +1,7 @@
 using Steer.IO;
+using Steer.Models;
 
-namespace Steer.Models;
+namespace Steer.Architectures;
 
 /// <summary>Writes a formula-weight model (see <see cref="FormulaWeights"/>) of any registered architecture as a Hugging Face model directory.</summary>
 public static class FormulaModel

@@ -2,7 +2,9 @@ using Steer.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Steer.Generation;
+using Steer.Generation;
+
+namespace Steer;
 
 /// <summary>One sequence of a decoding batch: its prompt, its generator's seed, its token budget.</summary>
 /// <param name="Logprobs">Alternatives to report with each token's log-probability; null reports none.</param>
