@@ -1,8 +1,7 @@
+using Steer.Generation;
 using Steer.Models;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using Steer.Generation;
 
 namespace Steer;
 

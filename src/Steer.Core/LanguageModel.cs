@@ -1,3 +1,4 @@
+using Steer.Architectures;
 using Steer.Hooks;
 using Steer.IO;
 using Steer.Models;
@@ -5,7 +6,6 @@ using Steer.Runtime;
 using Steer.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
-using Steer.Architectures;
 
 namespace Steer;
 

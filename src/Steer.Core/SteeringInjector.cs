@@ -1,8 +1,7 @@
 using Steer.Hooks;
+using Steer.Steering;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using Steer.Steering;
 
 namespace Steer;
 

@@ -1,8 +1,8 @@
 using Steer.Hooks;
 using Steer.Steering;
+using Steer.Steering.Methods;
 using TorchSharp;
 using static TorchSharp.torch;
-using Steer.Steering.Methods;
 
 namespace Steer.Evaluation;
 

@@ -58,7 +58,14 @@ public sealed class CompletionSpecs(ServerFixture server) : IClassFixture<Server
         // Act
         var result = await Client.PostAsync("/v1/completions", new
         {
-            prompt = Prompt, max_tokens = 12, n = 3, seed = 7, temperature = 0.9, top_p = 0.5, frequency_penalty = 1, presence_penalty = 0.5,
+            prompt = Prompt,
+            max_tokens = 12,
+            n = 3,
+            seed = 7,
+            temperature = 0.9,
+            top_p = 0.5,
+            frequency_penalty = 1,
+            presence_penalty = 0.5,
         });
 
         // Assert
@@ -77,7 +84,10 @@ public sealed class CompletionSpecs(ServerFixture server) : IClassFixture<Server
         // Act
         var result = await Client.PostAsync("/v1/completions", new
         {
-            prompt = Prompt, max_tokens = 12, seed = 0, temperature = 0,
+            prompt = Prompt,
+            max_tokens = 12,
+            seed = 0,
+            temperature = 0,
             steering = new { additions = new[] { new { plus = "Love", minus = "Hate", layer = 1, coeff = 5 } } },
         });
 
@@ -96,7 +106,11 @@ public sealed class CompletionSpecs(ServerFixture server) : IClassFixture<Server
         // Act
         var result = await Client.PostAsync("/v1/completions", new
         {
-            prompt = "I went up to my friend and said", max_tokens = 10, seed = 3, n = 2, steering = new { recipe = "weddings" },
+            prompt = "I went up to my friend and said",
+            max_tokens = 10,
+            seed = 3,
+            n = 2,
+            steering = new { recipe = "weddings" },
         });
 
         // Assert
@@ -113,7 +127,9 @@ public sealed class CompletionSpecs(ServerFixture server) : IClassFixture<Server
         // Act
         var result = await Client.PostAsync("/v1/completions", new
         {
-            prompt = Prompt, max_tokens = 8, seed = 1,
+            prompt = Prompt,
+            max_tokens = 8,
+            seed = 1,
             steering = new { additions = new[] { new { plus = "Love", layer = (object)"blocks.1.hook_resid_pre", coeff = 3.0 } }, location = "back" },
         });
 

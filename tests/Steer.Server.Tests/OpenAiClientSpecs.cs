@@ -91,7 +91,10 @@ public sealed class OpenAiClientSpecs(TestModel model) : IClassFixture<TestModel
         // Act
         var response = await CompleteAsync(Client(server), new
         {
-            model = server.ModelId, prompt = Prompt, max_tokens = 10, seed = 12,
+            model = server.ModelId,
+            prompt = Prompt,
+            max_tokens = 10,
+            seed = 12,
             steering = new { additions = new[] { new { plus = "Love", minus = "Hate", layer = 1, coeff = 5 } } },
         });
 

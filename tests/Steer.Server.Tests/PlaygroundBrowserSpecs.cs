@@ -68,7 +68,13 @@ public sealed class PlaygroundBrowserSpecs(TestModel model) : IClassFixture<Test
             var api = await client.PostAsync("/v1/completions", common);
             var apiSteered = await client.PostAsJsonAsync("/v1/completions", new
             {
-                common.prompt, common.max_tokens, common.temperature, common.top_p, common.frequency_penalty, common.n, common.seed,
+                common.prompt,
+                common.max_tokens,
+                common.temperature,
+                common.top_p,
+                common.frequency_penalty,
+                common.n,
+                common.seed,
                 steering = new { additions = new[] { new { plus = "Love", minus = "Hate", layer = 0, coeff = 5 } } },
             });
             unsteered.ShouldBe(api.Texts().Single());

@@ -54,7 +54,11 @@ public sealed class StreamingSpecs(ServerFixture server) : IClassFixture<ServerF
         // Act
         var streamed = await Client.PostAsync("/v1/completions", new
         {
-            prompt = Prompt, max_tokens = 5, seed = 1, stream = true, stream_options = new { include_usage = true },
+            prompt = Prompt,
+            max_tokens = 5,
+            seed = 1,
+            stream = true,
+            stream_options = new { include_usage = true },
         });
 
         // Assert
@@ -123,7 +127,9 @@ public sealed class StreamingSpecs(ServerFixture server) : IClassFixture<ServerF
         // Act: "I" is shorter than the 3 positions of the Love − Hate vector, and the default policy refuses it.
         var result = await Client.PostAsync("/v1/completions", new
         {
-            prompt = "I", max_tokens = 4, stream = true,
+            prompt = "I",
+            max_tokens = 4,
+            stream = true,
             steering = new { additions = new[] { new { plus = "Love", minus = "Hate", layer = 1, coeff = 5 } } },
         });
 

@@ -2,8 +2,8 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Steer.Cli;
 using Steer.Server.Steering;
-using Steer.Steering;
 using Steer.Server.Tests.Infrastructure;
+using Steer.Steering;
 
 namespace Steer.Server.Tests;
 
@@ -136,7 +136,9 @@ public sealed class VectorSpecs(ServerFixture server) : IClassFixture<ServerFixt
         // Act
         var mixed = await Client.PostAsync("/v1/completions", new
         {
-            prompt = Prompt, max_tokens = 8, seed = 2,
+            prompt = Prompt,
+            max_tokens = 8,
+            seed = 2,
             steering = new { vector = love, additions = new[] { new { plus = "Hate", layer = 1, coeff = -3 } } },
         });
 

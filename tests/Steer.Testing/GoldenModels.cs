@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Steer.Models.Gpt2;
-using Steer.Models;
 using Steer.Architectures;
+using Steer.Models;
+using Steer.Models.Gpt2;
 
 namespace Steer.Tests;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
+using Steer.Architectures;
 using Steer.Cli.Commands.Shared;
 using Steer.Diagnostics;
 using Steer.Models;
-using Steer.Architectures;
 
 namespace Steer.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Steer.Models;
 using Steer.Architectures;
+using Steer.Models;
 
 namespace Steer.Cli.Commands;
 

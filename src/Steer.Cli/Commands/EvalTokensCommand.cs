@@ -43,8 +43,13 @@ internal static class EvalTokensCommand
                     ids,
                     tokens = tokens.Select(t => new
                     {
-                        position = t.Position, id = t.Id, token = t.Text, logp_unsteered = t.LogpUnsteered,
-                        logp_steered = t.LogpSteered, difference = t.Difference, masked = t.Masked,
+                        position = t.Position,
+                        id = t.Id,
+                        token = t.Text,
+                        logp_unsteered = t.LogpUnsteered,
+                        logp_steered = t.LogpSteered,
+                        difference = t.Difference,
+                        masked = t.Masked,
                     }),
                     steering = SteeringJson.Describe(choice),
                 });

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Steer.Models.Gpt2;
 using Steer.Models;
+using Steer.Models.Gpt2;
 
 namespace Steer.Architectures;
 

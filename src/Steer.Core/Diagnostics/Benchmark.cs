@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Steer.Architectures;
 using Steer.Models;
 using TorchSharp;
 using static TorchSharp.torch;
-using Steer.Architectures;
 
 namespace Steer.Diagnostics;
 

@@ -2,8 +2,8 @@ using System.Text.Json;
 using Steer.Server.Contracts;
 using Steer.Server.Http;
 using Steer.Steering;
-using Steer.Steering.Recipes;
 using Steer.Steering.Methods;
+using Steer.Steering.Recipes;
 
 namespace Steer.Server.Steering;
 

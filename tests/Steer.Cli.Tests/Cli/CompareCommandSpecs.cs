@@ -2,8 +2,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Steer.Generation;
 using Steer.Steering;
-using Steer.Steering.Recipes;
 using Steer.Steering.Methods;
+using Steer.Steering.Recipes;
 
 namespace Steer.Tests.Cli;
 

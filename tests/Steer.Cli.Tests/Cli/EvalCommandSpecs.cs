@@ -1,7 +1,7 @@
-using Steer.Steering;
 using Steer.Evaluation;
-using Steer.Tests.IO;
+using Steer.Steering;
 using Steer.Steering.Methods;
+using Steer.Tests.IO;
 
 namespace Steer.Tests.Cli;
 

@@ -1,6 +1,6 @@
 using Steer.Steering;
-using Steer.Tests.IO;
 using Steer.Steering.Methods;
+using Steer.Tests.IO;
 
 namespace Steer.Tests.Cli;
 

@@ -1,12 +1,12 @@
+using Steer.Architectures;
 using Steer.Generation;
 using Steer.Hooks;
 using Steer.Models;
 using Steer.Steering;
+using Steer.Steering.Methods;
 using Steer.Tests.Parity;
 using TorchSharp;
 using static TorchSharp.torch;
-using Steer.Architectures;
-using Steer.Steering.Methods;
 
 namespace Steer.Tests.Conformance;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Steer.Models;
 using Steer.Architectures;
+using Steer.Models;
 
 namespace Steer.Tests.Conformance;
 

@@ -17,11 +17,15 @@ public sealed class AttentionHookTests(GoldenModelFixture models) : IClassFixtur
     {
         public List<(string Name, HookContext Context, Tensor Value)> Seen { get; } = [];
 
-        public (string, HookFunction) At(string name) => (name, (activation, context) =>
+        public (string, HookFunction) At(string name)
         {
-            Seen.Add((name, context, activation.detach().clone().DetachFromDisposeScope()));
-            return null;
-        });
+            HookFunction record = (activation, context) =>
+            {
+                Seen.Add((name, context, activation.detach().clone().DetachFromDisposeScope()));
+                return null;
+            };
+            return (name, record);
+        }
 
         public Tensor Single(string name, bool decoding = false) =>
             Seen.Single(s => s.Name == name && s.Context.IsDecodingStep == decoding).Value;

@@ -1,7 +1,7 @@
 using Steer.Hooks;
 using Steer.Steering;
-using Steer.Steering.Recipes;
 using Steer.Steering.Methods;
+using Steer.Steering.Recipes;
 
 namespace Steer.Tests.Steering;
 

@@ -1,8 +1,8 @@
 using Steer.Generation;
 using Steer.Hooks;
 using Steer.Steering;
-using static TorchSharp.torch;
 using Steer.Steering.Methods;
+using static TorchSharp.torch;
 
 namespace Steer.Tests.Steering;
 

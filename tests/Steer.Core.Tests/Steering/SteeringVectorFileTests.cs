@@ -2,8 +2,8 @@ using System.Text.Json;
 using Steer.Hooks;
 using Steer.IO;
 using Steer.Steering;
-using static TorchSharp.torch;
 using Steer.Steering.Methods;
+using static TorchSharp.torch;
 
 namespace Steer.Tests.Steering;
 
@@ -72,7 +72,9 @@ public sealed class SteeringVectorFileTests(GoldenModelFixture models) : IClassF
         using (var values = zeros(3, 64))
             SafetensorsWriter.Write(PathOf("old.safetensors"), [("blocks.1.hook_resid_pre", values)], new Dictionary<string, string>
             {
-                ["steer.format"] = "steering-vector/1", ["steer.model"] = "gpt2", ["steer.additions"] = additions,
+                ["steer.format"] = "steering-vector/1",
+                ["steer.model"] = "gpt2",
+                ["steer.additions"] = additions,
             });
 
         // Act

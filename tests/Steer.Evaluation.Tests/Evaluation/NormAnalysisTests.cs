@@ -1,8 +1,8 @@
 using Steer.Evaluation;
 using Steer.Hooks;
 using Steer.Steering;
-using Steer.Tests.Cli;
 using Steer.Steering.Methods;
+using Steer.Tests.Cli;
 
 namespace Steer.Tests.Evaluation;
 

@@ -1,7 +1,7 @@
 using Steer.Evaluation;
 using Steer.Steering;
-using Steer.Tests.Cli;
 using Steer.Steering.Methods;
+using Steer.Tests.Cli;
 
 namespace Steer.Tests.Evaluation;
 

@@ -1,6 +1,6 @@
+using Steer.Architectures;
 using Steer.Models;
 using Steer.Models.Gpt2;
-using Steer.Architectures;
 
 namespace Steer.Server.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
+using Steer.Architectures;
 using Steer.Models;
 using Steer.Models.Gpt2;
 using Steer.Tests.IO;
-using Steer.Architectures;
 
 namespace Steer.Tests.Cli;
 

@@ -1,9 +1,9 @@
 using System.Text;
+using Steer.Architectures;
 using Steer.Models;
 using Steer.Models.Gpt2;
 using Steer.Tests.IO;
 using Steer.Tests.Models;
-using Steer.Architectures;
 
 namespace Steer.Tests.Hub;
 

@@ -55,7 +55,7 @@ internal sealed class ModelArguments(CliContext context)
         Device = parse.GetValue(_device)!,
     };
 
-    public LanguageModel Load(ParseResult parse, string? fallback = null) => 
+    public LanguageModel Load(ParseResult parse, string? fallback = null) =>
         LanguageModel.Load(ModelLocator.Resolve(ModelName(parse, fallback), parse.GetValue(_revision)!, Hub(parse)), Options(parse));
 
     /// <summary>The tokenizer of --model when given (without loading weights), else the built-in GPT-2 one.</summary>

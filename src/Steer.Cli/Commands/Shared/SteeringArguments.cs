@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Steer.Steering;
-using Steer.Steering.Recipes;
 using Steer.Steering.Methods;
+using Steer.Steering.Recipes;
 
 namespace Steer.Cli.Commands.Shared;
 

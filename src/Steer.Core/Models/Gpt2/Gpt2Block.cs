@@ -1,6 +1,6 @@
+using Steer.Hooks;
 using TorchSharp;
 using TorchSharp.Utils;
-using Steer.Hooks;
 using static TorchSharp.torch;
 
 namespace Steer.Models.Gpt2;

@@ -37,7 +37,11 @@ public sealed record Gpt2Config : IModelConfig
     /// <summary>Named shapes, as used by <c>steer bench --shape</c> and <c>steer debug make-model --shape</c>.</summary>
     public static IReadOnlyDictionary<string, Gpt2Config> Shapes { get; } = new Dictionary<string, Gpt2Config>
     {
-        ["tiny"] = Tiny, ["gpt2"] = Small, ["gpt2-medium"] = Medium, ["gpt2-large"] = Large, ["gpt2-xl"] = Xl,
+        ["tiny"] = Tiny,
+        ["gpt2"] = Small,
+        ["gpt2-medium"] = Medium,
+        ["gpt2-large"] = Large,
+        ["gpt2-xl"] = Xl,
         ["distilgpt2"] = new() { Layers = 6 },
     };
 

@@ -1,7 +1,7 @@
+using Steer.Hooks;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
-using Steer.Hooks;
 using static TorchSharp.torch;
 
 namespace Steer.Models.Gpt2;
