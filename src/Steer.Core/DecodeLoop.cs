@@ -65,7 +65,7 @@ internal sealed class DecodeLoop(LanguageModel model)
                     var id = (int)next[b];
                     completions[b].Add(id);
                     var keep = onToken?.Invoke(b, id, rows[b].Logprobs is { } k ? logprobs![b] with { Top = logprobs[b].Top.Take(k).ToList() } : null) ?? true;
-                    done[b] = !keep || (stopAtEndOfText && id == model.StopId) || completions[b].Count >= rows[b].MaxNewTokens;
+                    done[b] = !keep || (stopAtEndOfText && model.StopIds.Contains(id)) || completions[b].Count >= rows[b].MaxNewTokens;
                 }
                 if (done.All(d => d)) break;
                 var nextIds = tensor(next, [rows.Count, 1], ScalarType.Int64, _transformer.Device);

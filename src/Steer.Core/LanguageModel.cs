@@ -22,11 +22,12 @@ public sealed partial class LanguageModel : IDisposable
         _transformer = transformer;
         Tokenizer = tokenizer;
         Name = name;
-        StopId = transformer.EosTokenId ?? tokenizer.EosId;
+        StopIds = transformer.EosTokenIds.Count > 0 ? [.. transformer.EosTokenIds] : [tokenizer.EosId];
+        StopId = StopIds[0];
         // Padded positions are masked out, so any id the embedding can look up will do; the tokenizer's pad id is
         // the natural choice, but a checkpoint with a cut-down vocabulary may not have it.
         PadId = new[] { tokenizer.PadId, StopId, 0 }.First(id => id >= 0 && id < transformer.Shape.VocabSize);
-        Description = new ModelDescription(name, transformer.Shape, tokenizer, StopId, transformer.Hooks);
+        Description = new ModelDescription(name, transformer.Shape, tokenizer, StopIds, transformer.Hooks);
     }
 
     /// <summary>Name, shape, tokenizer and hook names: what other threads may read while this model runs.</summary>
@@ -39,8 +40,11 @@ public sealed partial class LanguageModel : IDisposable
 
     public ITokenizer Tokenizer { get; }
 
-    /// <summary>The id that ends a completion: config.json's <c>eos_token_id</c>, else the tokenizer's EOS.</summary>
+    /// <summary>The id that ends a completion: config.json's (first) <c>eos_token_id</c>, else the tokenizer's EOS.</summary>
     public int StopId { get; }
+
+    /// <summary>Every id that ends a completion: all of config.json's <c>eos_token_id</c> (Llama 3 Instruct lists several).</summary>
+    public IReadOnlyList<int> StopIds { get; }
 
     /// <summary>The id that fills the masked positions of a padded batch (always inside the model's vocabulary).</summary>
     internal int PadId { get; }
@@ -84,11 +88,15 @@ public sealed partial class LanguageModel : IDisposable
         TorchRuntime.EnsureLoaded();
         using var source = new SafetensorsWeightSource(files.WeightFiles);
         var (architecture, config) = ModelRegistry.Read(files.ConfigPath);
-        return Create(architecture, config, source, architecture.LoadTokenizer(files.Directory), files.DisplayName, options);
+        return Create(architecture, config, source, architecture.LoadTokenizer(files.Directory, config), files.DisplayName, options);
     }
 
     /// <summary>The tokenizer of the model at <paramref name="files"/>, as its architecture reads it, without loading any weights.</summary>
-    public static ITokenizer LoadTokenizer(ModelFiles files) => ModelRegistry.Read(files.ConfigPath).Architecture.LoadTokenizer(files.Directory);
+    public static ITokenizer LoadTokenizer(ModelFiles files)
+    {
+        var (architecture, config) = ModelRegistry.Read(files.ConfigPath);
+        return architecture.LoadTokenizer(files.Directory, config);
+    }
 
     /// <summary>
     /// A model whose weights come from the portable formula (see <see cref="FormulaWeights"/>), built in memory,
@@ -103,19 +111,19 @@ public sealed partial class LanguageModel : IDisposable
         var architecture = ModelRegistry.For(config);
         config = config.Validate();
         using var source = new FormulaWeightSource(architecture, config, seed, storedAs);
-        return Create(architecture, config, source, architecture.BuiltInTokenizer, $"formula(seed={seed})", options ?? new ModelOptions());
+        return Create(architecture, config, source, architecture.BuiltInTokenizer(config), $"formula(seed={seed})", options ?? new ModelOptions());
     }
 
     private static LanguageModel Create(IArchitecture architecture, IModelConfig config, IWeightSource source, ITokenizer tokenizer,
         string name, ModelOptions options)
     {
-        var dtype = options.ScalarType;
+        var dtype = options.ScalarTypeOr(architecture.DefaultDType(config));
         var device = options.TorchDevice;
         CheckDTypeSupported(dtype, device);
         var transformer = architecture.Create(config, dtype, device);
         try
         {
-            using (no_grad()) WeightLoader.Load(architecture, transformer, source, name);
+            using (no_grad()) WeightLoader.Load(architecture, config, transformer, source, name);
             return new LanguageModel(transformer, tokenizer, name);
         }
         catch

@@ -13,12 +13,12 @@ public sealed class ModelDescription
 {
     private readonly HookRegistry _hooks;
 
-    internal ModelDescription(string name, ModelShape shape, ITokenizer tokenizer, int stopId, HookRegistry hooks)
+    internal ModelDescription(string name, ModelShape shape, ITokenizer tokenizer, IReadOnlyList<int> stopIds, HookRegistry hooks)
     {
         Name = name;
         Shape = shape;
         Tokenizer = tokenizer;
-        StopId = stopId;
+        StopIds = stopIds;
         _hooks = hooks;
     }
 
@@ -29,8 +29,11 @@ public sealed class ModelDescription
 
     public ITokenizer Tokenizer { get; }
 
-    /// <summary>The id that ends a completion: config.json's <c>eos_token_id</c>, else the tokenizer's EOS.</summary>
-    public int StopId { get; }
+    /// <summary>The id that ends a completion: config.json's (first) <c>eos_token_id</c>, else the tokenizer's EOS.</summary>
+    public int StopId => StopIds[0];
+
+    /// <summary>Every id that ends a completion (config.json's <c>eos_token_id</c> may list several).</summary>
+    public IReadOnlyList<int> StopIds { get; }
 
     /// <summary>Every hook point's canonical name, in forward order; aliases are accepted by <see cref="ResolveHookPoint"/>.</summary>
     public IReadOnlyList<string> HookPoints => _hooks.Names;

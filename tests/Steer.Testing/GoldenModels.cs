@@ -8,6 +8,29 @@ namespace Steer.Tests;
 /// <summary>The formula-built reference models of TestData/formula-*.json.</summary>
 internal static class GoldenModels
 {
+    /// <summary>Every golden file, GPT-2 and Llama-family.</summary>
+    public static readonly string[] Files =
+        ["formula-g1.json", "formula-g2.json", "llama-l1.json", "llama-l2.json", "mistral-m1.json", "qwen2-q1.json", "qwen3-q3.json"];
+
+    /// <summary>The config a golden model describes: a Llama-family file carries its config.json whole.</summary>
+    public static IModelConfig AnyConfigOf(JsonElement model) =>
+        model.TryGetProperty("config", out var config) ? ParseConfig(config) : ConfigOf(model);
+
+    /// <summary>Reads a config.json's JSON through the registry, as loading a model directory does.</summary>
+    public static IModelConfig ParseConfig(JsonElement config)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"steer-config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, config.GetRawText());
+        try
+        {
+            return ModelRegistry.Read(path).Config;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     public static Gpt2Config ConfigOf(JsonElement model) => new()
     {
         VocabSize = model.GetProperty("vocab").GetInt32(),
@@ -21,8 +44,19 @@ internal static class GoldenModels
     public static ulong SeedOf(JsonElement model) => model.GetProperty("seed").GetUInt64();
 
     /// <summary>
-    /// Writes the golden model as a real Hugging Face directory (config.json + model.safetensors in the file dtype
-    /// the reference used) and loads it through the public path.
+    /// Writes the golden model's files as a Hugging Face directory: model.safetensors in the file dtype the reference
+    /// used, and config.json (for a Llama-family file, its own config.json text, exactly as given).
+    /// </summary>
+    public static void Write(string directory, JsonElement model)
+    {
+        FormulaModel.Write(directory, AnyConfigOf(model), SeedOf(model), model.GetProperty("file_dtype").GetString()!);
+        if (model.TryGetProperty("config", out var config))
+            File.WriteAllText(Path.Combine(directory, "config.json"), config.GetRawText());
+    }
+
+    /// <summary>
+    /// Writes the golden model as a real Hugging Face directory and loads it through the public path, in float32
+    /// unless <paramref name="options"/> say otherwise (the references are float64 computations on the file's values).
     /// </summary>
     public static LanguageModel Load(string goldenFile, ModelOptions? options = null)
     {
@@ -31,8 +65,8 @@ internal static class GoldenModels
         var directory = Path.Combine(Path.GetTempPath(), $"steer-golden-{Guid.NewGuid():N}");
         try
         {
-            FormulaModel.Write(directory, ConfigOf(model), SeedOf(model), model.GetProperty("file_dtype").GetString()!);
-            return LanguageModel.Load(directory, options);
+            Write(directory, model);
+            return LanguageModel.Load(directory, options ?? new ModelOptions { DType = "float32" });
         }
         finally
         {
@@ -53,7 +87,7 @@ internal sealed record GoldenCase(string File, JsonElement Json)
 
     public static IEnumerable<object[]> All(string op)
     {
-        foreach (var file in new[] { "formula-g1.json", "formula-g2.json" })
+        foreach (var file in GoldenModels.Files)
         {
             var doc = TestData.Json(file);
             foreach (var c in doc.RootElement.GetProperty("cases").EnumerateArray())

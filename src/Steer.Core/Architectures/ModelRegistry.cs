@@ -1,6 +1,10 @@
 using System.Text.Json;
 using Steer.Models;
 using Steer.Models.Gpt2;
+using Steer.Models.Llama;
+using Steer.Models.Mistral;
+using Steer.Models.Qwen2;
+using Steer.Models.Qwen3;
 
 namespace Steer.Architectures;
 
@@ -10,6 +14,10 @@ internal static class ModelRegistry
     public static IReadOnlyDictionary<string, IArchitecture> Architectures { get; } = new Dictionary<string, IArchitecture>(StringComparer.Ordinal)
     {
         ["gpt2"] = new Gpt2Architecture(),
+        ["llama"] = new LlamaArchitecture(),
+        ["mistral"] = new MistralArchitecture(),
+        ["qwen2"] = new Qwen2Architecture(),
+        ["qwen3"] = new Qwen3Architecture(),
     };
 
     /// <summary>Every architecture's named shapes; names are unique across architectures.</summary>

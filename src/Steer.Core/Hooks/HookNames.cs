@@ -8,9 +8,9 @@ namespace Steer.Hooks;
 /// <c>ln_f</c>, which is not <c>blocks.{n-1}.hook_resid_post</c>.
 /// </summary>
 /// <remarks>
-/// Every <c>hook_normalized</c> (ln1, ln2, ln_final) is the LayerNorm's output before its scale and bias:
-/// (x − mean) / √(var + ε) per position, with the biased variance, so it has mean 0 and variance 1 (up to ε).
-/// That is what TransformerLens records, with or without folded LayerNorm weights.
+/// Every <c>hook_normalized</c> (ln1, ln2, ln_final) is the norm's output before its scale (and bias): for LayerNorm
+/// (x − mean) / √(var + ε) per position, with the biased variance, so it has mean 0 and variance 1 (up to ε); for
+/// RMSNorm x / √(mean(x²) + ε). That is what TransformerLens records, with or without folded norm weights.
 /// </remarks>
 public static class HookNames
 {
@@ -31,6 +31,10 @@ public static class HookNames
     public static string K(int layer) => $"blocks.{layer}.attn.hook_k";
     /// <summary>Values of this pass's positions, <c>[batch, pos, head, d_head]</c>; the KV cache keeps them as hooked.</summary>
     public static string V(int layer) => $"blocks.{layer}.attn.hook_v";
+    /// <summary>Queries after RoPE (rotary models only), <c>[batch, pos, head, d_head]</c>.</summary>
+    public static string RotQ(int layer) => $"blocks.{layer}.attn.hook_rot_q";
+    /// <summary>Keys after RoPE (rotary models only), <c>[batch, pos, kv_head, d_head]</c>; the KV cache keeps them as hooked.</summary>
+    public static string RotK(int layer) => $"blocks.{layer}.attn.hook_rot_k";
     /// <summary>q·kᵀ/√d_head with −∞ at keys a query may not see, <c>[batch, head, query, key]</c> (key counts past positions).</summary>
     public static string AttnScores(int layer) => $"blocks.{layer}.attn.hook_attn_scores";
     /// <summary>The row softmax of the scores, <c>[batch, head, query, key]</c>.</summary>
@@ -43,8 +47,10 @@ public static class HookNames
     public static string ResidMid(int layer) => $"blocks.{layer}.hook_resid_mid";
     /// <summary>ln_2's output before its scale and bias, <c>[batch, pos, d_model]</c>.</summary>
     public static string Ln2Normalized(int layer) => $"blocks.{layer}.ln2.hook_normalized";
-    /// <summary>The MLP's hidden layer before its activation function, <c>[batch, pos, d_mlp]</c>.</summary>
+    /// <summary>The MLP's hidden layer before its activation function (a gated MLP's gate), <c>[batch, pos, d_mlp]</c>.</summary>
     public static string MlpPre(int layer) => $"blocks.{layer}.mlp.hook_pre";
+    /// <summary>A gated MLP's linear (up) projection, which multiplies the activated gate, <c>[batch, pos, d_mlp]</c>.</summary>
+    public static string MlpPreLinear(int layer) => $"blocks.{layer}.mlp.hook_pre_linear";
     /// <summary>The MLP's hidden layer after its activation function, <c>[batch, pos, d_mlp]</c>.</summary>
     public static string MlpPost(int layer) => $"blocks.{layer}.mlp.hook_post";
     public static string MlpOut(int layer) => $"blocks.{layer}.hook_mlp_out";

@@ -37,6 +37,15 @@ internal interface IArchitecture
     /// <summary>Stored tensors that are not parameters (buffers, tied weights), matched against prefix-less names.</summary>
     Regex IgnoredKeys { get; }
 
+    /// <summary>
+    /// Other names a parameter may be stored under (stored name → parameter name), used only when the parameter's own
+    /// name is absent: a tied checkpoint that stores its shared matrix as <c>lm_head.weight</c>.
+    /// </summary>
+    IReadOnlyDictionary<string, string> StoredAliases(IModelConfig config);
+
+    /// <summary>The dtype a model loads in when <see cref="ModelOptions.DType"/> is not given.</summary>
+    string DefaultDType(IModelConfig config);
+
     /// <summary>Canonical hook point names in forward order, and alias → canonical name.</summary>
     (IReadOnlyList<string> Names, IReadOnlyDictionary<string, string> Aliases) HookPoints(IModelConfig config);
 
@@ -53,9 +62,12 @@ internal interface IArchitecture
     /// <param name="torchDType">float32, float16 or bfloat16: the dtype of the written weights.</param>
     string FormulaConfigJson(IModelConfig config, string torchDType);
 
-    /// <summary>The tokenizer stored in a model directory (or the built-in one when the directory has none).</summary>
-    ITokenizer LoadTokenizer(string modelDirectory);
+    /// <summary>
+    /// The tokenizer stored in a model directory; when the directory has none, the architecture's built-in one or a
+    /// <see cref="MissingTokenizer"/>, with which token-id inputs still work.
+    /// </summary>
+    ITokenizer LoadTokenizer(string modelDirectory, IModelConfig config);
 
     /// <summary>The tokenizer of models built in memory from the formula.</summary>
-    ITokenizer BuiltInTokenizer { get; }
+    ITokenizer BuiltInTokenizer(IModelConfig config);
 }

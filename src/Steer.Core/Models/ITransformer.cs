@@ -14,8 +14,8 @@ internal interface ITransformer : IDisposable
     Device Device { get; }
     HookRegistry Hooks { get; }
 
-    /// <summary>config.json's <c>eos_token_id</c>, which ends a completion; null when the config gives none.</summary>
-    int? EosTokenId { get; }
+    /// <summary>config.json's <c>eos_token_id</c> (one id or several), each of which ends a completion; empty when the config gives none.</summary>
+    IReadOnlyList<int> EosTokenIds { get; }
 
     /// <summary>Parameters by checkpoint name (without the architecture's checkpoint prefix), as allocated for loading.</summary>
     IEnumerable<(string Name, Tensor Tensor)> Weights();

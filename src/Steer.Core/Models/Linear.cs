@@ -26,6 +26,9 @@ internal sealed class Linear : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The weight in the checkpoint's layout.</summary>
+    public Tensor Weight => _weight;
+
     /// <param name="x">[batch, pos, in]</param>
     /// <returns>[batch, pos, out]</returns>
     public Tensor Forward(Tensor x)

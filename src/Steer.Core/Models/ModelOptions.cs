@@ -5,18 +5,23 @@ namespace Steer.Models;
 /// <summary>How to load a model.</summary>
 public sealed record ModelOptions
 {
-    /// <summary>float32 (default), bfloat16 or float16.</summary>
-    public string DType { get; init; } = "float32";
+    /// <summary>
+    /// float32, bfloat16 or float16; null (the default) means the model's own default: float32, or bfloat16 for a
+    /// Llama-family checkpoint stored in bfloat16.
+    /// </summary>
+    public string? DType { get; init; }
 
     /// <summary>cpu (default) or cuda[:N].</summary>
     public string Device { get; init; } = "cpu";
 
-    internal ScalarType ScalarType => DType.ToLowerInvariant() switch
+    internal ScalarType ScalarTypeOr(string modelDefault) => ParseDType(DType ?? modelDefault);
+
+    private static ScalarType ParseDType(string dtype) => dtype.ToLowerInvariant() switch
     {
         "float32" or "fp32" or "f32" => ScalarType.Float32,
         "bfloat16" or "bf16" => ScalarType.BFloat16,
         "float16" or "fp16" or "f16" or "half" => ScalarType.Float16,
-        _ => throw new SteerException(ErrorKind.InvalidArgument, $"unknown dtype '{DType}'; use float32, bfloat16 or float16"),
+        _ => throw new SteerException(ErrorKind.InvalidArgument, $"unknown dtype '{dtype}'; use float32, bfloat16 or float16"),
     };
 
     internal Device TorchDevice

@@ -7,20 +7,28 @@ namespace Steer.Models;
 /// </summary>
 internal static class WeightLoader
 {
-    public static void Load(IArchitecture architecture, ITransformer model, IWeightSource source, string sourceName)
+    public static void Load(IArchitecture architecture, IModelConfig config, ITransformer model, IWeightSource source, string sourceName)
     {
         var prefix = architecture.CheckpointPrefix;
         var stored = new Dictionary<string, string>(StringComparer.Ordinal); // model name -> stored name
         var unexpected = new List<string>();
         var expected = model.Weights().ToDictionary(w => w.Name, w => w.Tensor, StringComparer.Ordinal);
+        var aliases = architecture.StoredAliases(config);
+        var storedAsAlias = new Dictionary<string, string>(StringComparer.Ordinal); // model name -> stored alias
         foreach (var name in source.Names)
         {
             var bare = prefix.Length > 0 && name.StartsWith(prefix, StringComparison.Ordinal) ? name[prefix.Length..] : name;
             if (architecture.IgnoredKeys.IsMatch(bare)) continue;
-            if (!expected.ContainsKey(bare)) unexpected.Add(name);
-            else if (!stored.TryAdd(bare, name))
-                throw Invalid(sourceName, $"tensor '{bare}' is stored twice (as '{stored[bare]}' and '{name}')");
+            if (expected.ContainsKey(bare))
+            {
+                if (!stored.TryAdd(bare, name))
+                    throw Invalid(sourceName, $"tensor '{bare}' is stored twice (as '{stored[bare]}' and '{name}')");
+            }
+            else if (aliases.TryGetValue(bare, out var target) && expected.ContainsKey(target)) storedAsAlias[target] = name;
+            else unexpected.Add(name);
         }
+        // A parameter stored under its own name wins over an alias (a tied file holding both matrices).
+        foreach (var (target, name) in storedAsAlias) stored.TryAdd(target, name);
         if (unexpected.Count > 0)
             throw Invalid(sourceName, $"unexpected tensor{Plural(unexpected)} {Quote(unexpected)}; this is not a {architecture.Name} checkpoint of the configured shape");
         var missing = expected.Keys.Where(n => !stored.ContainsKey(n)).ToList();

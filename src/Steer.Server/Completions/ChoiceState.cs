@@ -13,8 +13,8 @@ internal sealed record ChoiceDelta(string Text, LogprobEntry? Logprobs);
 /// One choice of a completion as its tokens arrive: the text (decoded incrementally, so a character split across
 /// tokens appears whole; cut at a stop string; without the final &lt;|endoftext|&gt;), the finish reason and the logprobs.
 /// </summary>
-/// <param name="stopId">The model's end-of-text id (its EOS), which ends the choice and is left out of its text.</param>
-internal sealed class ChoiceState(ITokenizer tokenizer, int stopId, IReadOnlyList<string> stops, bool withLogprobs)
+/// <param name="stopIds">The ids that end a completion (the model's EOS ids), which end the choice and are left out of its text.</param>
+internal sealed class ChoiceState(ITokenizer tokenizer, IReadOnlyList<int> stopIds, IReadOnlyList<string> stops, bool withLogprobs)
 {
     private readonly IncrementalDecoder _decoder = tokenizer.CreateIncrementalDecoder();
     private readonly StopMatcher _stop = new(stops);
@@ -33,7 +33,7 @@ internal sealed class ChoiceState(ITokenizer tokenizer, int stopId, IReadOnlyLis
     public ChoiceDelta Push(int id, TokenLogprobs? logprobs, out bool more)
     {
         Ids.Add(id);
-        if (id == stopId)
+        if (stopIds.Contains(id))
         {
             // OpenAI's text leaves the end-of-text token out; finish_reason "stop" says the model ended it.
             FinishReason = "stop";

@@ -19,7 +19,7 @@ internal static class CompletionEndpoints
         // Whichever comes first, the client leaving or the time limit, ends the generation (or its wait in the queue).
         using var timeout = new CancellationTokenSource(state.Options.RequestTimeout);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token);
-        var job = new CompletionJob(plan, state.Model.Tokenizer, state.Model.StopId, cancellation.Token);
+        var job = new CompletionJob(plan, state.Model.Tokenizer, state.Model.StopIds, cancellation.Token);
         if (!state.Queue.TryEnqueue(job)) throw QueueFull(state);
         var head = new ResponseHead("cmpl-" + Guid.NewGuid().ToString("N")[..24], DateTimeOffset.UtcNow.ToUnixTimeSeconds(), state.ModelId);
         try

@@ -22,10 +22,10 @@ internal sealed class CompletionJob : WorkItem
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<CompletionEvent> _events = Channel.CreateUnbounded<CompletionEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
-    public CompletionJob(CompletionPlan plan, ITokenizer tokenizer, int stopId, CancellationToken cancellation) : base(cancellation)
+    public CompletionJob(CompletionPlan plan, ITokenizer tokenizer, IReadOnlyList<int> stopIds, CancellationToken cancellation) : base(cancellation)
     {
         Plan = plan;
-        Choices = Enumerable.Range(0, plan.Rows).Select(_ => new ChoiceState(tokenizer, stopId, plan.Stop, plan.Logprobs is not null)).ToArray();
+        Choices = Enumerable.Range(0, plan.Rows).Select(_ => new ChoiceState(tokenizer, stopIds, plan.Stop, plan.Logprobs is not null)).ToArray();
     }
 
     public CompletionPlan Plan { get; }

@@ -16,7 +16,11 @@ internal sealed record ArchitectureTestData(string GoldenFile, Func<JsonElement,
     /// <summary>Every registered architecture's test data, by model_type. A new architecture adds one line here.</summary>
     private static readonly Dictionary<string, ArchitectureTestData> ByModelType = new(StringComparer.Ordinal)
     {
-        ["gpt2"] = new("formula-g1.json", model => GoldenModels.ConfigOf(model)),
+        ["gpt2"] = new("formula-g1.json", GoldenModels.AnyConfigOf),
+        ["llama"] = new("llama-l1.json", GoldenModels.AnyConfigOf),
+        ["mistral"] = new("mistral-m1.json", GoldenModels.AnyConfigOf),
+        ["qwen2"] = new("qwen2-q1.json", GoldenModels.AnyConfigOf),
+        ["qwen3"] = new("qwen3-q3.json", GoldenModels.AnyConfigOf),
     };
 
     /// <summary>The model_type of every registered architecture, as theory data.</summary>

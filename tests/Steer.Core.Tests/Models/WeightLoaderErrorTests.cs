@@ -114,13 +114,13 @@ public sealed class WeightLoaderErrorTests : IDisposable
     public void A_config_with_an_unknown_model_type_is_invalid()
     {
         // Arrange
-        Checkpoints.Write(_directory.Path, _tensors, Checkpoints.Config with { ModelType = "llama" });
+        Checkpoints.Write(_directory.Path, _tensors, Checkpoints.Config with { ModelType = "falcon" });
 
         // Act
         var error = LoadFails();
 
         // Assert
-        error.Message.ShouldContain("model_type 'llama' is not supported; supported: gpt2");
+        error.Message.ShouldContain("model_type 'falcon' is not supported; supported: gpt2, llama, mistral, qwen2, qwen3");
     }
 
     [Fact]

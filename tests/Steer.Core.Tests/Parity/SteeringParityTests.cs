@@ -26,6 +26,25 @@ public sealed class SteeringParityTests(GoldenModelFixture models) : IClassFixtu
             steer.GetProperty("coeff").GetDouble(), steer.GetProperty("pad_id").GetInt32());
     }
 
+    /// <summary>
+    /// A vector longer than the prompt is refused by default (the post's code asserts); the references add it at the
+    /// prompt's positions only, which is the truncate policy.
+    /// </summary>
+    private static SteeringOptions OptionsFor(GoldenCase c, SteeringVector vector) =>
+        vector.Positions > c.Ids.Length ? new SteeringOptions { ShortPrompt = ShortPromptPolicy.Truncate } : new SteeringOptions();
+
+    [Theory]
+    [MemberData(nameof(SteerCases))]
+    internal void A_vector_longer_than_the_prompt_is_refused_unless_the_policy_truncates_it(GoldenCase c)
+    {
+        var model = models[c.File];
+        var vector = VectorOf(model, c);
+        if (vector.Positions <= c.Ids.Length) return;
+
+        Should.Throw<SteerException>(() => model.Score(c.Ids, vector)).Message.ShouldContain("spans");
+        model.Score(c.Ids, vector, OptionsFor(c, vector)).TokenLogprobs.Count.ShouldBe(c.Ids.Length - 1);
+    }
+
     [Theory]
     [MemberData(nameof(SteerCases))]
     internal void Pairs_are_padded_with_the_pad_token(GoldenCase c)
@@ -62,13 +81,14 @@ public sealed class SteeringParityTests(GoldenModelFixture models) : IClassFixtu
         // Arrange
         var model = models[c.File];
         var vector = VectorOf(model, c);
-        using var injector = new SteeringInjector(model, vector, new SteeringOptions());
+        var options = OptionsFor(c, vector);
+        using var injector = new SteeringInjector(model, vector, options);
 
         // Act
         using var unsteered = model.Logits(c.Ids);
         using var steered = model.LogitsWith(c.Ids, injector.Hooks);
         var unsteeredScore = model.Score(c.Ids);
-        var steeredScore = model.Score(c.Ids, vector);
+        var steeredScore = model.Score(c.Ids, vector, options);
 
         // Assert
         ForwardParityTests.AssertLogits(unsteered, unsteeredScore.TokenLogprobs, c.Json.GetProperty("unsteered"));
@@ -83,8 +103,10 @@ public sealed class SteeringParityTests(GoldenModelFixture models) : IClassFixtu
         var model = models[c.File];
         var options = new GenerationOptions { MaxNewTokens = c.Json.GetProperty("n").GetInt32(), Sampling = SamplingOptions.Greedy };
 
+        var vector = VectorOf(model, c);
+
         // Act
-        var steered = model.Generate([c.Ids], options, VectorOf(model, c));
+        var steered = model.Generate([c.Ids], options, vector, OptionsFor(c, vector));
 
         // Assert
         steered.Completions.Single().ShouldBe(c.Ints("steered_ids"));

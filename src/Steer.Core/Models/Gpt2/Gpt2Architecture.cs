@@ -41,9 +41,16 @@ internal sealed partial class Gpt2Architecture : IArchitecture
 
     public string FormulaConfigJson(IModelConfig config, string torchDType) => Of(config).ToHuggingFaceJson(torchDType);
 
-    public ITokenizer LoadTokenizer(string modelDirectory) => Gpt2Tokenizer.FromDirectory(modelDirectory);
+    public IReadOnlyDictionary<string, string> StoredAliases(IModelConfig config) => NoAliases;
 
-    public ITokenizer BuiltInTokenizer => Gpt2Tokenizer.Default;
+    /// <summary>GPT-2 checkpoints are float32, and small enough to run so.</summary>
+    public string DefaultDType(IModelConfig config) => "float32";
+
+    public ITokenizer LoadTokenizer(string modelDirectory, IModelConfig config) => Gpt2Tokenizer.FromDirectory(modelDirectory);
+
+    public ITokenizer BuiltInTokenizer(IModelConfig config) => Gpt2Tokenizer.Default;
+
+    private static readonly Dictionary<string, string> NoAliases = [];
 
     /// <summary>Buffers Hugging Face writes that are not weights, and the unembedding tied to wte.</summary>
     [GeneratedRegex(@"^h\.\d+\.attn\.(bias|masked_bias)$|^lm_head\.weight$")]

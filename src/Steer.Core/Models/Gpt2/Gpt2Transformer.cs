@@ -43,7 +43,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     public ScalarType DType { get; }
     public Device Device { get; }
     public HookRegistry Hooks { get; }
-    public int? EosTokenId => Config.EosTokenId;
+    public IReadOnlyList<int> EosTokenIds => [Config.EosTokenId];
 
     public IEnumerable<(string Name, Tensor Tensor)> Weights() =>
         named_parameters().Select(p => (p.name, (Tensor)p.parameter));

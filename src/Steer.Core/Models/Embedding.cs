@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace Steer.Models.Gpt2;
+namespace Steer.Models;
 
 /// <summary>A lookup table (token or position embeddings), allocated uninitialised for the loader to fill.</summary>
 internal sealed class Embedding : nn.Module
