@@ -38,6 +38,9 @@ public sealed partial class LanguageModel : IDisposable
 
     public ModelShape Shape => _transformer.Shape;
 
+    /// <summary>config.json's model_type: gpt2, llama, mistral, qwen2 or qwen3.</summary>
+    public string ModelType { get; private init; } = "";
+
     public ITokenizer Tokenizer { get; }
 
     /// <summary>The id that ends a completion: config.json's (first) <c>eos_token_id</c>, else the tokenizer's EOS.</summary>
@@ -124,7 +127,7 @@ public sealed partial class LanguageModel : IDisposable
         try
         {
             using (no_grad()) WeightLoader.Load(architecture, config, transformer, source, name);
-            return new LanguageModel(transformer, tokenizer, name);
+            return new LanguageModel(transformer, tokenizer, name) { ModelType = config.ModelType };
         }
         catch
         {

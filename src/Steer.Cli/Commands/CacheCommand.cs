@@ -18,7 +18,7 @@ internal static class CacheCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
-        var input = new InputArguments("--prompt", "The text to run; <|endoftext|> is prepended unless --no-bos.");
+        var input = new InputArguments("--prompt", "The text to run; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos.");
         var hooks = new Option<string[]>("--hook")
         {
             Description = "A hook point to record, e.g. blocks.6.hook_resid_pre; repeatable; 'all' for every one.",

@@ -18,7 +18,7 @@ internal static class CompareCommand
     internal static Command Build(string name, string description, CliContext context, Argument<string>? recipeArgument = null)
     {
         var model = new ModelArguments(context);
-        var input = new InputArguments("--prompt", "The prompt; <|endoftext|> is prepended unless --no-bos. A recipe supplies its own.");
+        var input = new InputArguments("--prompt", "The prompt; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos. A recipe supplies its own.");
         var sampling = new SamplingArguments(RecipeBook.PostSampling, defaultCount: 3, defaultMaxNewTokens: 50, defaultSeed: 0);
         var steering = new SteeringArguments();
         var json = new Option<bool>("--json") { Description = "Print {\"prompt_ids\":[...],\"steering\":{...},\"unsteered\":[{\"ids\":[...],\"text\":\"...\"}],\"steered\":[...]}." };

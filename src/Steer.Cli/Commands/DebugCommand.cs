@@ -10,7 +10,8 @@ internal static class DebugCommand
     public static Command Create(CliContext context)
     {
         var seed = new Option<ulong>("--seed") { Description = "Formula seed.", DefaultValueFactory = _ => 1 };
-        var shape = new Option<string>("--shape") { Description = $"One of {string.Join(", ", ModelShapes.Names)}.", DefaultValueFactory = _ => "tiny" };
+        var shape = new Option<string?>("--shape") { Description = $"One of {string.Join(", ", ModelShapes.Names)}. Default: tiny, or the --arch's tiny shape." };
+        var arch = new Option<string?>("--arch") { Description = $"The architecture: {string.Join(", ", ModelShapes.Architectures)} (its tiny shape unless --shape says)." };
         var output = new Option<string>("--out") { Description = "Directory to write config.json and model.safetensors to.", Required = true };
         var fileDType = new Option<string>("--file-dtype") { Description = "F32, F16 or BF16.", DefaultValueFactory = _ => "F32" };
         var layers = new Option<int?>("--layers") { Description = "Override n_layer." };
@@ -19,12 +20,11 @@ internal static class DebugCommand
         var context_ = new Option<int?>("--context") { Description = "Override n_positions." };
         var makeModel = new Command("make-model", "Write a model whose weights come from the portable formula (no download needed).")
         {
-            seed, shape, output, fileDType, layers, modelDim, heads, context_,
+            seed, shape, arch, output, fileDType, layers, modelDim, heads, context_,
         };
         makeModel.SetAction(parse =>
         {
-            var name = parse.GetValue(shape)!;
-            var config = ModelShapes.Get(name).Reshape(parse.GetValue(layers), parse.GetValue(modelDim), parse.GetValue(heads), parse.GetValue(context_)).Validate();
+            var config = ModelShapes.For(parse.GetValue(arch), parse.GetValue(shape)).Reshape(parse.GetValue(layers), parse.GetValue(modelDim), parse.GetValue(heads), parse.GetValue(context_)).Validate();
             var directory = parse.GetValue(output)!;
             FormulaModel.Write(directory, config, parse.GetValue(seed), parse.GetValue(fileDType)!);
             var written = config.Shape;

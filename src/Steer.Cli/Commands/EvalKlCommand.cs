@@ -18,7 +18,7 @@ internal static class EvalKlCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
-        var input = new InputArguments("--prompt", $"The prompt; <|endoftext|> is prepended unless --no-bos. Default \"{DefaultPrompt}\".", DefaultPrompt);
+        var input = new InputArguments("--prompt", $"The prompt; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos. Default \"{DefaultPrompt}\".", DefaultPrompt);
         var steering = new SteeringArguments();
         var position = new Option<int?>("--position") { Description = "The position whose next-token distribution is compared (BOS is 0; negative counts from the end). Default: the last." };
         var top = new Option<int>("--top") { Description = "Tokens per table.", DefaultValueFactory = _ => 10 };

@@ -16,7 +16,7 @@ internal static class EvalNormsCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
-        var input = new InputArguments("--prompt", "The prompt whose residual stream is the reference; <|endoftext|> is prepended unless --no-bos.");
+        var input = new InputArguments("--prompt", "The prompt whose residual stream is the reference; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos.");
         var steering = new SteeringArguments(sweep: true);
         var center = new Option<bool>("--center") { Description = "Subtract each vector's mean over d_model first, as TransformerLens's centred weights do." };
         var plot = new Option<string?>("--plot") { Description = "Write the ratio against the layer, one line per position (.png or .svg)." };

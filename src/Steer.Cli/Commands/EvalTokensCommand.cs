@@ -17,7 +17,7 @@ internal static class EvalTokensCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
-        var input = new InputArguments("--text", "The text; <|endoftext|> is prepended unless --no-bos.");
+        var input = new InputArguments("--text", "The text; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos.");
         var steering = new SteeringArguments();
         var mask = new Option<int?>("--mask") { Description = "Mark predictions from the first N positions as masked (default: the vector's length)." };
         var html = new Option<string?>("--html") { Description = "Also write the coloured text and a table as a self-contained HTML page." };

@@ -10,7 +10,7 @@ internal static class GenerateCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
-        var input = new InputArguments("--prompt", "The prompt; <|endoftext|> is prepended unless --no-bos.");
+        var input = new InputArguments("--prompt", "The prompt; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos.");
         var sampling = new SamplingArguments(new SamplingOptions());
         var steering = new SteeringArguments();
         var json = new Option<bool>("--json") { Description = "Print {\"prompt_ids\":[...],\"completions\":[{\"ids\":[...],\"text\":\"...\"}]}." };

@@ -30,6 +30,7 @@ internal static class InspectCommand
                 Json.Write(context.Output, new
                 {
                     model = lm.Name,
+                    model_type = lm.ModelType,
                     config = new { n_layer = s.Layers, n_embd = s.ModelDim, n_head = s.Heads, vocab_size = s.VocabSize, n_positions = s.ContextLength },
                     parameters = lm.ParameterCount,
                     dtype = lm.DType,
@@ -44,13 +45,15 @@ internal static class InspectCommand
                 return ExitCodes.Ok;
             }
             context.Output.WriteLine($"model       {lm.Name}");
+            context.Output.WriteLine($"type        {lm.ModelType}");
             context.Output.WriteLine($"layers      {s.Layers}");
             context.Output.WriteLine($"d_model     {s.ModelDim}");
             context.Output.WriteLine($"heads       {s.Heads}");
             context.Output.WriteLine($"vocab       {s.VocabSize}");
             context.Output.WriteLine($"context     {s.ContextLength}");
             context.Output.WriteLine($"parameters  {lm.ParameterCount:N0}");
-            context.Output.WriteLine($"dtype       {lm.DType}");
+            context.Output.WriteLine($"dtype       {lm.DType}" + (model.DTypeGiven(parse) || lm.DType == "float32" ? ""
+                : " (the checkpoint's torch_dtype; --dtype float32 for full precision)"));
             context.Output.WriteLine($"device      {lm.Device}");
             context.Output.WriteLine($"tokenizer   {lm.Tokenizer.Source}");
             context.Output.WriteLine($"loaded in   {loadSeconds:F2} s; weights {weightBytes / 1048576.0:F0} MiB; " +

@@ -9,7 +9,7 @@ internal static class ScoreCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
-        var input = new InputArguments("--text", "The text to score; <|endoftext|> is prepended unless --no-bos.");
+        var input = new InputArguments("--text", "The text to score; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos.");
         var steering = new SteeringArguments();
         var json = new Option<bool>("--json") { Description = "Print {\"ids\":[...],\"token_logprobs\":[...],\"perplexity\":x}." };
         var command = new Command("score", "Per-token log-probabilities and perplexity of a text, steered when steering options are given.") { json };

@@ -16,10 +16,11 @@ internal sealed class ModelArguments(CliContext context)
     {
         Description = "A local directory (config.json + model.safetensors) or a Hugging Face id. Default: $STEER_MODEL, else gpt2.",
     };
-    private readonly Option<string> _dtype = new("--dtype")
+    private readonly Option<string?> _dtype = new("--dtype")
     {
-        Description = "Compute dtype: float32, bfloat16 or float16.",
-        DefaultValueFactory = _ => System.Environment.GetEnvironmentVariable("STEER_DTYPE") ?? "float32",
+        Description = "Compute dtype: float32, bfloat16 or float16. Default: $STEER_DTYPE, else the model's own " +
+            "(float32; bfloat16 for a Llama-family checkpoint stored in bfloat16).",
+        DefaultValueFactory = _ => System.Environment.GetEnvironmentVariable("STEER_DTYPE"),
     };
     private readonly Option<string> _device = new("--device")
     {
@@ -49,9 +50,12 @@ internal sealed class ModelArguments(CliContext context)
     public string ModelName(ParseResult parse, string? fallback = null) =>
         parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL") ?? fallback ?? DefaultModel;
 
+    /// <summary>Whether --dtype or $STEER_DTYPE chose the dtype (else the model's default did).</summary>
+    public bool DTypeGiven(ParseResult parse) => parse.GetValue(_dtype) is not null;
+
     public ModelOptions Options(ParseResult parse) => new()
     {
-        DType = parse.GetValue(_dtype)!,
+        DType = parse.GetValue(_dtype),
         Device = parse.GetValue(_device)!,
     };
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Steer.Hooks;
 using Steer.Steering;
 using Steer.Steering.Methods;
 using Steer.Steering.Recipes;
@@ -16,8 +17,10 @@ internal sealed record SteeringChoice(SteeringVector? Vector, SteeringOptions Op
 /// </summary>
 internal sealed class SteeringArguments
 {
-    private readonly Option<string?> _plus = new("--plus") { Description = "The prompt whose activations are added (BOS is prepended)." };
+    private readonly Option<string?> _plus = new("--plus") { Description = "The prompt whose activations are added (BOS is prepended where the tokenizer adds one)." };
     private readonly Option<string?> _minus = new("--minus") { Description = "The prompt whose activations are subtracted; \"\" is BOS alone, padded. Omit for a single addition." };
+    private readonly Option<string?> _plusIds = new("--plus-ids") { Description = "The added prompt as token ids \"1,495\", used literally (no BOS added)." };
+    private readonly Option<string?> _minusIds = new("--minus-ids") { Description = "The subtracted prompt as token ids, used literally." };
     private readonly Option<string?> _layer = new("--layer") { Description = "Block L (blocks.L.hook_resid_pre), or a hook point name." };
     private readonly Option<double?> _coeff = new("--coeff") { Description = "The coefficient c of c·(h(plus) − h(minus))." };
     private readonly Option<int?> _padId = new("--pad-id") { Description = "Token that right-pads the shorter prompt of a pair (default: the tokenizer's pair pad; GPT-2: the space)." };
@@ -39,20 +42,23 @@ internal sealed class SteeringArguments
     public void AddTo(Command command)
     {
         Option[] options = _sweep
-            ? [_plus, _minus, _padId, _location, _shortPrompt, _recipe, _dims]
-            : [_plus, _minus, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _dims];
+            ? [_plus, _minus, _plusIds, _minusIds, _padId, _location, _shortPrompt, _recipe, _dims]
+            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _dims];
         foreach (var option in options) command.Add(option);
         command.Validators.Add(result =>
         {
-            var hasPlus = result.GetValue(_plus) is not null;
-            if (result.GetValue(_minus) is not null && !hasPlus) result.AddError("--minus needs --plus");
+            var hasPlus = result.GetValue(_plus) is not null || result.GetValue(_plusIds) is not null;
+            if (result.GetValue(_plus) is not null && result.GetValue(_plusIds) is not null) result.AddError("give --plus or --plus-ids, not both");
+            if (result.GetValue(_minus) is not null && result.GetValue(_minusIds) is not null) result.AddError("give --minus or --minus-ids, not both");
+            if ((result.GetValue(_minus) is not null || result.GetValue(_minusIds) is not null) && !hasPlus)
+                result.AddError("--minus needs --plus (or --plus-ids)");
             if (_sweep)
             {
                 if (hasPlus && result.GetValue(_recipe) is not null) result.AddError("give --plus/--minus or --recipe, not both");
                 return;
             }
             if (hasPlus && (result.GetValue(_layer) is null || result.GetValue(_coeff) is null))
-                result.AddError("--plus needs --layer and --coeff");
+                result.AddError("--plus (or --plus-ids) needs --layer and --coeff");
             if (!hasPlus && (result.GetValue(_layer) is not null || result.GetValue(_coeff) is not null))
                 result.AddError("--layer and --coeff go with --plus (use --add for single additions)");
         });
@@ -60,7 +66,7 @@ internal sealed class SteeringArguments
 
     public Option RecipeOption => _recipe;
 
-    public bool HasPlus(ParseResult parse) => parse.GetValue(_plus) is not null;
+    public bool HasPlus(ParseResult parse) => parse.GetValue(_plus) is not null || parse.GetValue(_plusIds) is not null;
 
     public string? RecipeName(ParseResult parse) => parse.GetValue(_recipe);
 
@@ -68,7 +74,7 @@ internal sealed class SteeringArguments
     public Recipe? Recipe(ParseResult parse) => parse.GetValue(_recipe) is { } name ? RecipeBook.Find(name) : null;
 
     public bool IsGiven(ParseResult parse) =>
-        parse.GetValue(_plus) is not null || parse.GetValue(_add) is { Length: > 0 } || parse.GetValue(_recipe) is not null || parse.GetValue(_vector) is not null;
+        HasPlus(parse) || parse.GetValue(_add) is { Length: > 0 } || parse.GetValue(_recipe) is not null || parse.GetValue(_vector) is not null;
 
     /// <param name="recipe">A recipe named elsewhere (e.g. 'steer recipes run NAME'), added to the rest.</param>
     public SteeringChoice Build(ParseResult parse, LanguageModel model, Recipe? recipe = null)
@@ -89,11 +95,9 @@ internal sealed class SteeringArguments
     private IReadOnlyList<Addition> Additions(ParseResult parse, LanguageModel model)
     {
         var additions = new List<Addition>();
-        if (parse.GetValue(_plus) is { } plus)
-            additions.Add(new Addition
+        if (HasPlus(parse))
+            additions.Add(PlusMinus(parse) with
             {
-                Plus = plus,
-                Minus = parse.GetValue(_minus),
                 HookPoint = ActAdd.HookPointOf(model, parse.GetValue(_layer)!),
                 Coeff = parse.GetValue(_coeff)!.Value,
                 PadId = PadId(parse),
@@ -104,6 +108,28 @@ internal sealed class SteeringArguments
             additions.Add(new Addition { Plus = prompt, HookPoint = ActAdd.HookPointOf(model, layer), Coeff = coeff });
         }
         return additions;
+    }
+
+    /// <summary>--plus/--minus or their --*-ids forms, at layer 0 and coefficient 1 until the caller says.</summary>
+    private Addition PlusMinus(ParseResult parse) => new()
+    {
+        Plus = parse.GetValue(_plus),
+        PlusIds = parse.GetValue(_plusIds) is { } plusIds ? ParseIds(plusIds, "--plus-ids") : null,
+        Minus = parse.GetValue(_minus),
+        MinusIds = parse.GetValue(_minusIds) is { } minusIds ? ParseIds(minusIds, "--minus-ids") : null,
+        HookPoint = HookNames.ResidPre(0),
+        Coeff = 1,
+    };
+
+    /// <summary>Token ids separated by commas or spaces, e.g. "1,495" or "1 495".</summary>
+    public static int[] ParseIds(string text, string option)
+    {
+        var parts = text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var ids = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
+                throw new SteerException(ErrorKind.InvalidArgument, $"{option}: '{parts[i]}' is not a token id (a whole number ≥ 0); give ids such as \"1,495\"");
+        return ids.Length > 0 ? ids : throw new SteerException(ErrorKind.InvalidArgument, $"{option} is empty; give at least one token id");
     }
 
     /// <summary>How the vector is applied: --location, --short-prompt, --pad-id and --dims.</summary>
@@ -123,8 +149,8 @@ internal sealed class SteeringArguments
     /// at coefficient 1, or --recipe's additions with their own coefficients, or <paramref name="fallback"/>.
     /// </summary>
     public Recipe SweepRecipe(ParseResult parse, Recipe fallback) =>
-        parse.GetValue(_plus) is { } plus
-            ? new Recipe("plus-minus", [Addition.AtLayer(0, plus, parse.GetValue(_minus), 1)], "", 0, "")
+        HasPlus(parse)
+            ? new Recipe("plus-minus", [PlusMinus(parse) with { PadId = PadId(parse) }], "", 0, "")
             : Recipe(parse) ?? fallback;
 
     /// <summary>"PROMPT:COEFF@LAYER", split at the last ':' and '@' so that the prompt may contain both.</summary>

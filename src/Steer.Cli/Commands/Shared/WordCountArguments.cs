@@ -18,7 +18,7 @@ internal sealed class WordCountArguments
     public WordCountArguments(int defaultCount) =>
         Sampling = new SamplingArguments(RecipeBook.PostSampling, defaultCount: defaultCount, defaultMaxNewTokens: 40, defaultSeed: 0);
 
-    public InputArguments Input { get; } = new("--prompt", $"The prompt; <|endoftext|> is prepended unless --no-bos. Default \"{DefaultPrompt}\".", DefaultPrompt);
+    public InputArguments Input { get; } = new("--prompt", $"The prompt; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos. Default \"{DefaultPrompt}\".", DefaultPrompt);
 
     public SamplingArguments Sampling { get; }
 
