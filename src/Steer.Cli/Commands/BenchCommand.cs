@@ -12,18 +12,19 @@ internal static class BenchCommand
     public static Command Create(CliContext context)
     {
         var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", ModelShapes.Names)}.", DefaultValueFactory = _ => "gpt2" };
-        var dtype = new Option<string>("--dtype") { Description = "float32, bfloat16 or float16.", DefaultValueFactory = _ => "float32" };
+        var dtype = new Option<string?>("--dtype") { Description = "float32, bfloat16 or float16. Default: the shape's own (float32; bfloat16 for the real Llama-family shapes)." };
+        var bandwidth = new Option<bool>("--bandwidth") { Description = "Also measure the machine's memory read bandwidth (1 GiB buffer) and report batch-1 decoding's share of that ceiling." };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var command = new Command("bench", "Measure load time, prompt-pass and decode speed, and peak memory on generated weights.")
         {
-            shape, dtype, device, json,
+            shape, dtype, device, bandwidth, json,
         };
         command.SetAction(parse =>
         {
             var asJson = parse.GetValue(json);
-            var result = Benchmark.Run(parse.GetValue(shape)!, new ModelOptions { DType = parse.GetValue(dtype)!, Device = parse.GetValue(device)! },
-                asJson ? null : line => context.Output.WriteLine(line));
+            var result = Benchmark.Run(parse.GetValue(shape)!, new ModelOptions { DType = parse.GetValue(dtype), Device = parse.GetValue(device)! },
+                asJson ? null : line => context.Output.WriteLine(line), parse.GetValue(bandwidth));
             if (asJson)
                 Json.Write(context.Output, new
                 {
@@ -35,6 +36,9 @@ internal static class BenchCommand
                     peak_rss_bytes = result.PeakRssBytes,
                     parameters = result.Parameters,
                     threads = result.Threads,
+                    weight_bytes = result.WeightBytes,
+                    read_bandwidth_bytes_per_s = result.ReadBandwidth,
+                    bandwidth_use = result.BandwidthUse,
                 });
             else
                 context.Output.WriteLine($"peak memory {result.PeakRssBytes / 1048576.0:F0} MiB, {result.Threads} threads");

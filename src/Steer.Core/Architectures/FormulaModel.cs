@@ -6,7 +6,10 @@ namespace Steer.Architectures;
 /// <summary>Writes a formula-weight model (see <see cref="FormulaWeights"/>) of any registered architecture as a Hugging Face model directory.</summary>
 public static class FormulaModel
 {
-    /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c>, one tensor in memory at a time.</summary>
+    /// <summary>
+    /// Writes <c>config.json</c> and <c>model.safetensors</c>, one tensor in memory at a time, and, for an architecture
+    /// without a built-in tokenizer, small tokenizer files when the vocabulary allows (see the architecture).
+    /// </summary>
     /// <param name="fileDType">F32, F16 or BF16 (values rounded to nearest even).</param>
     public static void Write(string directory, IModelConfig config, ulong seed, string fileDType = "F32")
     {
@@ -27,5 +30,6 @@ public static class FormulaModel
             new Dictionary<string, string> { ["format"] = "pt", ["steer_formula_seed"] = seed.ToString() });
         var torchDType = dtype switch { SafetensorsDType.BF16 => "bfloat16", SafetensorsDType.F16 => "float16", _ => "float32" };
         File.WriteAllText(Path.Combine(directory, "config.json"), architecture.FormulaConfigJson(config, torchDType));
+        architecture.WriteFormulaTokenizer(directory, config);
     }
 }

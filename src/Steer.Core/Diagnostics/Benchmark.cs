@@ -8,9 +8,19 @@ namespace Steer.Diagnostics;
 
 /// <summary>What <c>steer bench</c> measured.</summary>
 /// <param name="DecodeTokensPerSecond">By batch size; counts the tokens of every sequence in the batch.</param>
+/// <param name="WeightBytes">The parameters' bytes in the compute dtype: what one decoding step must read.</param>
+/// <param name="ReadBandwidth">The machine's measured read bandwidth in bytes/s (<see cref="MemoryBandwidth"/>), when asked for.</param>
 public sealed record BenchResult(string Shape, string DType, double LoadSeconds,
     IReadOnlyDictionary<string, double> PromptTokensPerSecond, IReadOnlyDictionary<string, double> DecodeTokensPerSecond,
-    long PeakRssBytes, long Parameters, int Threads);
+    long PeakRssBytes, long Parameters, int Threads, long WeightBytes = 0, double? ReadBandwidth = null)
+{
+    /// <summary>
+    /// Batch-1 decoding's share of the memory-bandwidth ceiling: weight bytes × tokens/s over the read bandwidth
+    /// (1 would mean every step only streams the weights once at full speed).
+    /// </summary>
+    public double? BandwidthUse => ReadBandwidth is { } bandwidth && DecodeTokensPerSecond.TryGetValue("1", out var tokens)
+        ? WeightBytes * tokens / bandwidth : null;
+}
 
 /// <summary>
 /// Measures a model shape with generated weights (speed does not depend on their values): build time,
@@ -24,7 +34,8 @@ public static class Benchmark
     private const double WarmUpSeconds = 1;
     private const int WarmUpSteps = 8;
 
-    public static BenchResult Run(string shapeName, ModelOptions options, Action<string>? log = null)
+    /// <param name="measureBandwidth">Also measure the machine's read bandwidth, for <see cref="BenchResult.BandwidthUse"/>.</param>
+    public static BenchResult Run(string shapeName, ModelOptions options, Action<string>? log = null, bool measureBandwidth = false)
     {
         var shape = ModelShapes.Get(shapeName);
         var clock = Stopwatch.StartNew();
@@ -45,7 +56,16 @@ public static class Benchmark
             decode[batch.ToString()] = Decode(model, batch, DecodeTokens);
             log?.Invoke($"decode, batch {batch}: {decode[batch.ToString()]:F1} tokens/s");
         }
-        return new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads());
+        var weightBytes = model.Transformer.Weights().Sum(w => w.Tensor.numel() * w.Tensor.ElementSize);
+        double? bandwidth = null;
+        if (measureBandwidth)
+        {
+            bandwidth = MemoryBandwidth.Measure(get_num_threads());
+            log?.Invoke($"read bandwidth {bandwidth / 1e9:F1} GB/s; weights {weightBytes / 1e9:F2} GB, so decoding is bound at " +
+                $"{bandwidth / weightBytes:F1} tokens/s and batch 1 reaches {100 * weightBytes * decode["1"] / bandwidth:F0}% of that");
+        }
+        return new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads(),
+            weightBytes, bandwidth);
     }
 
     private static double MedianSeconds(Action action)

@@ -68,6 +68,12 @@ internal interface IArchitecture
     /// </summary>
     ITokenizer LoadTokenizer(string modelDirectory, IModelConfig config);
 
+    /// <summary>
+    /// Writes tokenizer files for a formula model into <paramref name="directory"/>, if this architecture has no
+    /// built-in tokenizer that such a model would use anyway.
+    /// </summary>
+    void WriteFormulaTokenizer(string directory, IModelConfig config);
+
     /// <summary>The tokenizer of models built in memory from the formula.</summary>
     ITokenizer BuiltInTokenizer(IModelConfig config);
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text;
 using Microsoft.ML.Tokenizers;
 
@@ -116,25 +115,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
     /// many characters across tokens) are shown as escapes such as <c>\xe2</c>.
     /// </summary>
     /// <exception cref="SteerException">With <see cref="ErrorKind.InvalidArgument"/> for an id outside the vocabulary.</exception>
-    public string TokenText(int id)
-    {
-        var bytes = TokenBytes(id);
-        var text = new StringBuilder(bytes.Length);
-        while (!bytes.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf8(bytes, out var rune, out int consumed) == OperationStatus.Done)
-            {
-                text.Append(rune.ToString());
-            }
-            else
-            {
-                consumed = 1;
-                text.Append(CultureInfo.InvariantCulture, $"\\x{bytes[0]:x2}");
-            }
-            bytes = bytes[consumed..];
-        }
-        return text.ToString();
-    }
+    public string TokenText(int id) => TokenDisplay.Escape(TokenBytes(id));
 
     /// <summary>A decoder that turns ids into text one at a time, for streaming generated tokens.</summary>
     public IncrementalDecoder CreateIncrementalDecoder() => new(TokenBytes);

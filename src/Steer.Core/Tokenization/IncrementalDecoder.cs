@@ -9,7 +9,8 @@ namespace Steer.Tokenization;
 /// <remarks>Create one per stream with <see cref="ITokenizer.CreateIncrementalDecoder"/>; not thread-safe.</remarks>
 public sealed class IncrementalDecoder
 {
-    private readonly TokenBytesReader _tokenBytes;
+    private readonly TokenBytesReader? _tokenBytes;
+    private readonly ITokenTextStream? _stream;
 
     // System.Text.Decoder already keeps an incomplete UTF-8 sequence between calls and replaces invalid
     // bytes with U+FFFD as soon as they cannot start or continue a character, so nothing is held forever.
@@ -17,12 +18,15 @@ public sealed class IncrementalDecoder
 
     internal IncrementalDecoder(TokenBytesReader tokenBytes) => _tokenBytes = tokenBytes;
 
+    /// <summary>A decoder whose tokens are not plain byte strings (e.g. SentencePiece byte fallback), done by <paramref name="stream"/>.</summary>
+    internal IncrementalDecoder(ITokenTextStream stream) => _stream = stream;
+
     /// <summary>Adds one token and returns the text it completes, possibly <c>""</c>.</summary>
     /// <exception cref="SteerException">With <see cref="ErrorKind.InvalidArgument"/> for an id outside the vocabulary.</exception>
-    public string Push(int id) => Decode(_tokenBytes(id), flush: false);
+    public string Push(int id) => _stream?.Push(id) ?? Decode(_tokenBytes!(id), flush: false);
 
     /// <summary>Returns what is still held back, with an unfinished character as U+FFFD, and starts afresh.</summary>
-    public string Flush() => Decode([], flush: true);
+    public string Flush() => _stream?.Flush() ?? Decode([], flush: true);
 
     private string Decode(ReadOnlySpan<byte> bytes, bool flush)
     {
@@ -31,6 +35,16 @@ public sealed class IncrementalDecoder
         int count = _utf8.GetChars(bytes, chars, flush);
         return new string(chars[..count]);
     }
+}
+
+/// <summary>Streams the text of token ids for a tokenizer whose decoding is more than concatenating bytes.</summary>
+internal interface ITokenTextStream
+{
+    /// <summary>Adds one token and returns the text it completes, possibly <c>""</c>.</summary>
+    string Push(int id);
+
+    /// <summary>Returns what is still held back and starts afresh.</summary>
+    string Flush();
 }
 
 /// <summary>The raw bytes of one token; throws <see cref="SteerException"/> for an id outside the vocabulary.</summary>

@@ -148,7 +148,7 @@ public sealed class SteeringErrorSpecs(CliModelFixture fixture) : IClassFixture<
         var result = Generate(option is null ? ["--prompt", Prompt, "--plus", "Love"] : ["--prompt", Prompt, "--plus", "Love", option, value!]);
 
         // Assert
-        result.ShouldFailWith(2, "--plus needs --layer and --coeff");
+        result.ShouldFailWith(2, "--plus (or --plus-ids) needs --layer and --coeff");
     }
 
     [Fact]

@@ -50,6 +50,9 @@ internal sealed partial class Gpt2Architecture : IArchitecture
 
     public ITokenizer BuiltInTokenizer(IModelConfig config) => Gpt2Tokenizer.Default;
 
+    /// <summary>A GPT-2 directory without tokenizer files uses the built-in GPT-2 tokenizer.</summary>
+    public void WriteFormulaTokenizer(string directory, IModelConfig config) { }
+
     private static readonly Dictionary<string, string> NoAliases = [];
 
     /// <summary>Buffers Hugging Face writes that are not weights, and the unembedding tied to wte.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Steer.Tokenization;
+using Steer.Tokenization.HuggingFace;
 using static TorchSharp.torch;
 
 namespace Steer.Models.Llama;
@@ -115,9 +116,17 @@ internal abstract partial class LlamaFamilyArchitecture : IArchitecture
     public string DefaultDType(IModelConfig config) => Of(config).TorchDType == "bfloat16" ? "bfloat16" : "float32";
 
     public ITokenizer LoadTokenizer(string modelDirectory, IModelConfig config) =>
-        /*HF*/ new MissingTokenizer(config.Shape.VocabSize, modelDirectory);
+        HuggingFaceTokenizer.FromDirectory(modelDirectory) ?? new MissingTokenizer(config.Shape.VocabSize, modelDirectory);
 
     public ITokenizer BuiltInTokenizer(IModelConfig config) => new MissingTokenizer(config.Shape.VocabSize, null);
+
+    /// <summary>A byte-level tokenizer (one token per byte) when the vocabulary holds every byte, so that text works.</summary>
+    public void WriteFormulaTokenizer(string directory, IModelConfig config)
+    {
+        var c = Of(config);
+        if (c.VocabSize >= FormulaTokenizerFile.MinimumVocabulary && c.BosTokenId == FormulaTokenizerFile.BosId && c.EosTokenIds.SequenceEqual([FormulaTokenizerFile.EosId]))
+            FormulaTokenizerFile.Write(directory, c.VocabSize);
+    }
 
     /// <summary>RoPE's inverse-frequency buffer, which Hugging Face recomputes and some files still store.</summary>
     [GeneratedRegex(@"^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$|^model\.rotary_emb\.inv_freq$")]
