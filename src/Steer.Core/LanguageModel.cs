@@ -17,12 +17,13 @@ public sealed partial class LanguageModel : IDisposable
 {
     private readonly ITransformer _transformer;
 
-    private LanguageModel(ITransformer transformer, ITokenizer tokenizer, string name)
+    /// <param name="extraStopIds">generation_config.json's EOS ids, which end a completion too.</param>
+    private LanguageModel(ITransformer transformer, ITokenizer tokenizer, string name, IReadOnlyList<int> extraStopIds)
     {
         _transformer = transformer;
         Tokenizer = tokenizer;
         Name = name;
-        StopIds = transformer.EosTokenIds.Count > 0 ? [.. transformer.EosTokenIds] : [tokenizer.EosId];
+        StopIds = [.. (transformer.EosTokenIds.Count > 0 ? transformer.EosTokenIds : [tokenizer.EosId]).Concat(extraStopIds).Distinct()];
         StopId = StopIds[0];
         // Padded positions are masked out, so any id the embedding can look up will do; the tokenizer's pad id is
         // the natural choice, but a checkpoint with a cut-down vocabulary may not have it.
@@ -46,7 +47,10 @@ public sealed partial class LanguageModel : IDisposable
     /// <summary>The id that ends a completion: config.json's (first) <c>eos_token_id</c>, else the tokenizer's EOS.</summary>
     public int StopId { get; }
 
-    /// <summary>Every id that ends a completion: all of config.json's <c>eos_token_id</c> (Llama 3 Instruct lists several).</summary>
+    /// <summary>
+    /// Every id that ends a completion: all of config.json's <c>eos_token_id</c> (Llama 3 Instruct lists several) and
+    /// generation_config.json's.
+    /// </summary>
     public IReadOnlyList<int> StopIds { get; }
 
     /// <summary>The id that fills the masked positions of a padded batch (always inside the model's vocabulary).</summary>
@@ -91,7 +95,8 @@ public sealed partial class LanguageModel : IDisposable
         TorchRuntime.EnsureLoaded();
         using var source = new SafetensorsWeightSource(files.WeightFiles);
         var (architecture, config) = ModelRegistry.Read(files.ConfigPath);
-        return Create(architecture, config, source, architecture.LoadTokenizer(files.Directory, config), files.DisplayName, options);
+        return Create(architecture, config, source, architecture.LoadTokenizer(files.Directory, config), files.DisplayName, options,
+            GenerationConfigFile.StopIds(files.Directory));
     }
 
     /// <summary>The tokenizer of the model at <paramref name="files"/>, as its architecture reads it, without loading any weights.</summary>
@@ -114,11 +119,11 @@ public sealed partial class LanguageModel : IDisposable
         var architecture = ModelRegistry.For(config);
         config = config.Validate();
         using var source = new FormulaWeightSource(architecture, config, seed, storedAs);
-        return Create(architecture, config, source, architecture.BuiltInTokenizer(config), $"formula(seed={seed})", options ?? new ModelOptions());
+        return Create(architecture, config, source, architecture.BuiltInTokenizer(config), $"formula(seed={seed})", options ?? new ModelOptions(), []);
     }
 
     private static LanguageModel Create(IArchitecture architecture, IModelConfig config, IWeightSource source, ITokenizer tokenizer,
-        string name, ModelOptions options)
+        string name, ModelOptions options, IReadOnlyList<int> extraStopIds)
     {
         var dtype = options.ScalarTypeOr(architecture.DefaultDType(config));
         var device = options.TorchDevice;
@@ -127,7 +132,7 @@ public sealed partial class LanguageModel : IDisposable
         try
         {
             using (no_grad()) WeightLoader.Load(architecture, config, transformer, source, name);
-            return new LanguageModel(transformer, tokenizer, name) { ModelType = config.ModelType };
+            return new LanguageModel(transformer, tokenizer, name, extraStopIds) { ModelType = config.ModelType };
         }
         catch
         {

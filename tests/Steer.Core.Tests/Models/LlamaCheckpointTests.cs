@@ -188,4 +188,56 @@ public sealed class LlamaCheckpointTests : IDisposable
 
         read.ShouldBe((LlamaConfig)config with { TorchDType = "float32" });
     }
+
+    [Fact]
+    public void Generation_stops_at_generation_config_eos_ids_as_well_as_config_json_ones()
+    {
+        // Arrange: llama-l1's greedy continuation of this prompt starts with 192 (its golden greedy case).
+        GoldenModels.Write(_directory.Path, Golden("llama-l1.json"));
+        File.WriteAllText(Path.Combine(_directory.Path, "generation_config.json"), """{"bos_token_id": 1, "eos_token_id": [2, 192]}""");
+        int[] prompt = [1, 294, 393, 186, 374, 135, 114, 77];
+        var options = new Steer.Generation.GenerationOptions { MaxNewTokens = 5, Sampling = Steer.Generation.SamplingOptions.Greedy };
+
+        // Act
+        using var model = LanguageModel.Load(_directory.Path);
+        var completion = model.Generate([prompt], options).Completions.Single();
+
+        // Assert
+        model.StopIds.ShouldBe([2, 192]);
+        completion.ShouldBe([192]);
+    }
+
+    [Fact]
+    public void A_sharded_checkpoint_loads_as_the_single_file_does()
+    {
+        // Arrange: the golden model's tensors split over two shards with an index, as save_pretrained writes them.
+        var model = Golden("llama-l1.json");
+        var config = GoldenModels.AnyConfigOf(model);
+        var architecture = ModelRegistry.For(config);
+        var layout = architecture.Layout(config).ToList();
+        var weightMap = new Dictionary<string, string>();
+        for (var shard = 0; shard < 2; shard++)
+        {
+            var file = $"model-0000{shard + 1}-of-00002.safetensors";
+            var tensors = layout.Where((_, i) => i % 2 == shard)
+                .Select(s => (s.Key, FormulaWeights.Create(GoldenModels.SeedOf(model), s.Key, s.Value, architecture.FormulaDistribution(config, s.Key))))
+                .ToList();
+            SafetensorsWriter.Write(Path.Combine(_directory.Path, file), tensors);
+            foreach (var (name, t) in tensors)
+            {
+                weightMap[name] = file;
+                t.Dispose();
+            }
+        }
+        File.WriteAllText(Path.Combine(_directory.Path, "model.safetensors.index.json"),
+            JsonSerializer.Serialize(new { metadata = new { total_size = 0 }, weight_map = weightMap }));
+        File.WriteAllText(Path.Combine(_directory.Path, "config.json"), model.GetProperty("config").GetRawText());
+        using var reference = GoldenModels.Load("llama-l1.json");
+
+        // Act
+        using var sharded = LanguageModel.Load(_directory.Path);
+
+        // Assert
+        LastLogits(sharded).ShouldBe(LastLogits(reference));
+    }
 }
