@@ -9,7 +9,10 @@ namespace Steer.Diagnostics;
 /// <summary>What <c>steer bench</c> measured.</summary>
 /// <param name="DecodeTokensPerSecond">By batch size; counts the tokens of every sequence in the batch.</param>
 /// <param name="WeightBytes">The parameters' bytes in the compute dtype: what one decoding step must read.</param>
-/// <param name="ReadBandwidth">The machine's measured read bandwidth in bytes/s (<see cref="MemoryBandwidth"/>), when asked for.</param>
+/// <param name="ReadBandwidth">
+/// The machine's read bandwidth in bytes/s (<see cref="MemoryBandwidth"/>), when asked for: the higher of two
+/// measurements, just before and just after decoding.
+/// </param>
 public sealed record BenchResult(string Shape, string DType, double LoadSeconds,
     IReadOnlyDictionary<string, double> PromptTokensPerSecond, IReadOnlyDictionary<string, double> DecodeTokensPerSecond,
     long PeakRssBytes, long Parameters, int Threads, long WeightBytes = 0, double? ReadBandwidth = null)
@@ -49,6 +52,9 @@ public static class Benchmark
             prompt[length.ToString()] = length / MedianSeconds(() => PromptPass(model, 1, length));
             log?.Invoke($"prompt pass, {length} tokens: {prompt[length.ToString()]:F1} tokens/s");
         }
+        // The bandwidth a shared machine gives moves with its neighbours' load, so it is measured right before and right
+        // after decoding, and the higher of the two is the ceiling (the conservative choice for the share reported).
+        var bandwidthBefore = measureBandwidth ? MemoryBandwidth.Measure(get_num_threads()) : 0;
         var decode = new Dictionary<string, double>();
         foreach (var batch in DecodeBatches)
         {
@@ -60,7 +66,7 @@ public static class Benchmark
         double? bandwidth = null;
         if (measureBandwidth)
         {
-            bandwidth = MemoryBandwidth.Measure(get_num_threads());
+            bandwidth = Math.Max(bandwidthBefore, MemoryBandwidth.Measure(get_num_threads()));
             log?.Invoke($"read bandwidth {bandwidth / 1e9:F1} GB/s; weights {weightBytes / 1e9:F2} GB, so decoding is bound at " +
                 $"{bandwidth / weightBytes:F1} tokens/s and batch 1 reaches {100 * weightBytes * decode["1"] / bandwidth:F0}% of that");
         }

@@ -209,4 +209,32 @@ public sealed class ArchitectureConformanceTests(ArchitectureModels models) : IC
             MaxDifference(batched.Values[b].narrow(0, pads[b], prompts[b].Length), alone).ShouldBeLessThan((float)Tolerance, $"row {b}");
         }
     }
+
+    [Theory]
+    [MemberData(nameof(ModelTypes))]
+    public void Live_tensors_do_not_grow_across_repeated_steered_calls(string modelType)
+    {
+        // Arrange
+        var model = models[modelType].Model;
+        var prompts = Prompts(model);
+        var vector = LoveHate(model, swapped: false, 5);
+        var options = new GenerationOptions { MaxNewTokens = 5, Seed = 1 };
+        void Work()
+        {
+            using (model.Logits(prompts[0])) { }
+            model.Score(prompts[1], vector);
+            model.Generate(prompts, options, vector, new SteeringOptions { ShortPrompt = ShortPromptPolicy.Truncate });
+            var (logits, cache) = model.RunWithCache(prompts[0]);
+            logits.Dispose();
+            cache.Dispose();
+        }
+        Work();
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        // Act
+        for (var i = 0; i < 3; i++) Work();
+
+        // Assert
+        DisposeScopeManager.Statistics.ThreadTotalLiveCount.ShouldBe(before);
+    }
 }

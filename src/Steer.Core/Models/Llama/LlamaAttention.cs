@@ -1,4 +1,5 @@
 using Steer.Hooks;
+using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -61,10 +62,8 @@ internal sealed class LlamaAttention : nn.Module
         var v = _v.Apply(_vProj.Forward(x).view(batch, positions, _kvHeads, _headDim), context);
         if (_qNorm is not null) q = _qNorm.Forward(q);
         if (_kNorm is not null) k = _kNorm.Forward(k);
-        q = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);                                  // [batch, heads, pos, head_dim]
-        k = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);                                  // [batch, kv_heads, pos, head_dim]
-        if (_rotQ.IsActive) q = _rotQ.Apply(q.transpose(1, 2), context).transpose(1, 2);
-        if (_rotK.IsActive) k = _rotK.Apply(k.transpose(1, 2), context).transpose(1, 2);
+        q = _rotQ.Apply(Rotate(q, cos, sin), context).transpose(1, 2);                           // [batch, heads, pos, head_dim]
+        k = _rotK.Apply(Rotate(k, cos, sin), context).transpose(1, 2);                           // [batch, kv_heads, pos, head_dim]
         v = v.transpose(1, 2);                                                                   // [batch, kv_heads, pos, head_dim]
         // The cache holds the key-value heads, not their repeats, with RoPE already applied at absolute positions.
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);                              // [batch, kv_heads, past+pos, head_dim]
@@ -72,6 +71,11 @@ internal sealed class LlamaAttention : nn.Module
         z = _z.Apply(z.transpose(1, 2), context);                                                // [batch, pos, heads, head_dim]
         return _oProj.Forward(z.reshape(batch, positions, _heads * _headDim));                   // [batch, pos, d_model]
     }
+
+    /// <param name="x">[batch, pos, heads, head_dim]</param>
+    /// <returns>x with RoPE applied, [batch, pos, heads, head_dim]</returns>
+    private static Tensor Rotate(Tensor x, Tensor cos, Tensor sin) =>
+        RopeKernel.Handles(x, cos) ? RopeKernel.Apply(x, cos, sin) : RotaryEmbedding.Apply(x.transpose(1, 2), cos, sin).transpose(1, 2);
 
     /// <returns>[batch, heads, pos, head_dim]</returns>
     private Tensor FusedAttention(Tensor q, Tensor k, Tensor v, AttentionMask mask)

@@ -42,11 +42,15 @@ internal sealed class LlamaBlock : nn.Module
     public Tensor Forward(Tensor input, Tensor cos, Tensor sin, AttentionMask mask, KvCache? cache, HookContextFactory context)
     {
         var residPre = ResidPre.Apply(input, context);
-        var attnIn = _inputNorm.Scale(_ln1Normalized.Apply(_inputNorm.Normalize(residPre), context));
+        var attnIn = Normalize(_inputNorm, _ln1Normalized, residPre, context);
         var attnOut = _attnOut.Apply(_attention.Forward(attnIn, cos, sin, mask, cache, context), context);
         var residMid = _residMid.Apply(residPre + attnOut, context);
-        var mlpIn = _postAttentionNorm.Scale(_ln2Normalized.Apply(_postAttentionNorm.Normalize(residMid), context));
+        var mlpIn = Normalize(_postAttentionNorm, _ln2Normalized, residMid, context);
         var mlpOut = _mlpOut.Apply(_mlp.Forward(mlpIn, context), context);
         return _residPost.Apply(residMid + mlpOut, context);
     }
+
+    /// <summary>RMSNorm with its hook_normalized between normalising and the weight.</summary>
+    private static Tensor Normalize(RmsNorm norm, HookPoint normalized, Tensor x, HookContextFactory context) =>
+        normalized.IsActive ? norm.Scale(normalized.Apply(norm.Normalize(x), context)) : norm.Forward(x);
 }

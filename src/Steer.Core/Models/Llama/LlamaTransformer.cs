@@ -128,10 +128,15 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
         }
         input.Cache?.Advance(positions);
 
-        var normalized = _lnFinal.Apply(_model.Norm.Normalize(x), context);
-        if (last == _lnFinal) return null;
-        if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
-        var final = _model.Norm.Scale(normalized);                              // [batch, pos', d_model]
+        Tensor final;                                                           // [batch, pos', d_model]
+        if (_lnFinal.IsActive || last == _lnFinal)
+        {
+            var normalized = _lnFinal.Apply(_model.Norm.Normalize(x), context);
+            if (last == _lnFinal) return null;
+            if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
+            final = _model.Norm.Scale(normalized);
+        }
+        else final = _model.Norm.Forward(input.LastPositionOnly ? x.narrow(1, positions - 1, 1) : x);
         var rows = final.reshape(-1, Config.ModelDim);                          // [batch·pos', d_model]
         var unembedding = _lmHead?.Weight ?? _model.EmbedTokens.Weight;         // [vocab, d_model]
         var logits = Linear.Multiply(rows, unembedding, null, LinearLayout.OutputMajor, rows.dtype)

@@ -39,12 +39,20 @@ internal static unsafe class BFloat16Conversion
                               Round(Vector.Load(source + i + Vector<float>.Count), bias, one, quietNaN)).Store(destination + i);
         }
         for (; i < count; i++)
-        {
-            var value = source[i];
-            var bits = BitConverter.SingleToUInt32Bits(value);
-            destination[i] = float.IsNaN(value) ? (ushort)0x7FC0 : (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
-        }
+            destination[i] = ToBFloat16(source[i]);
     }
+
+    /// <summary>Round to nearest, ties to even, of one value (quiet NaN for NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort ToBFloat16(float value)
+    {
+        var bits = BitConverter.SingleToUInt32Bits(value);
+        return float.IsNaN(value) ? (ushort)0x7FC0 : (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+
+    /// <summary>A float32 value rounded to bfloat16 and back: what a bfloat16 tensor op stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float RoundTrip(float value) => ToSingle(ToBFloat16(value));
 
     private static Vector<uint> Round(Vector<float> values, Vector<uint> bias, Vector<uint> one, Vector<uint> quietNaN)
     {
