@@ -18,7 +18,7 @@ public sealed class TestModel : IDisposable
     }
 
     /// <param name="config">The shape to write.</param>
-    internal TestModel(Gpt2Config config)
+    internal TestModel(IModelConfig config)
     {
         Directory.CreateDirectory(Path);
         FormulaModel.Write(Path, config, seed: 1);
