@@ -20,13 +20,14 @@ public sealed class BenchCommandSpecs
         result.ExitCode.ShouldBe(0, result.Error);
         var json = result.Json();
         json.EnumerateObject().Select(p => p.Name).ShouldBe(
-            ["shape", "dtype", "load_s", "prompt_tokens_per_s", "decode_tokens_per_s", "peak_rss_bytes", "parameters", "threads"]);
+            ["shape", "dtype", "load_s", "prompt_tokens_per_s", "decode_tokens_per_s", "peak_rss_bytes", "parameters", "threads", "weight_bytes"]);
         json.GetProperty("shape").GetString().ShouldBe("tiny");
         json.GetProperty("dtype").GetString().ShouldBe("float32");
         json.GetProperty("load_s").GetDouble().ShouldBeGreaterThan(0);
         json.GetProperty("peak_rss_bytes").GetInt64().ShouldBeGreaterThan(0);
         json.GetProperty("parameters").GetInt64().ShouldBe(Gpt2Layout.Shapes(Gpt2Config.Tiny).Values.Sum(s => s.Aggregate(1L, (a, b) => a * b)));
         json.GetProperty("threads").GetInt32().ShouldBeGreaterThan(0);
+        json.GetProperty("weight_bytes").GetInt64().ShouldBe(4 * json.GetProperty("parameters").GetInt64(), "float32 weights, 4 bytes each");
     }
 
     [Fact]
