@@ -6,12 +6,14 @@ using static TorchSharp.torch;
 namespace Steer;
 
 /// <summary>
-/// Turns a steering vector into hooks that add it to prompt passes only. A pass with one position (a
-/// KV-cached decoding step, or a one-token prompt) is never steered, as in the original code.
+/// Turns a steering vector into hooks. A front component (ActAdd's rows) is added to prompt passes only, and a pass
+/// with one position (a KV-cached decoding step, or a one-token prompt) is never steered, as in the original code.
+/// A one-row component reaches every prompt position, every generated token, or both, as its mode says; with
+/// <see cref="SteeringOperator.Ablate"/> its direction is projected out there instead of added.
 /// </summary>
 internal sealed class SteeringInjector : IDisposable
 {
-    private readonly List<(string HookPoint, Tensor Values)> _tensors = []; // [positions, d_model] in the model's dtype
+    private readonly List<(string HookPoint, PositionMode Mode, Tensor Values)> _tensors = []; // [positions, d_model] in the model's dtype
     private readonly SteeringOptions _options;
     private readonly Func<int, bool> _steersRow;
 
@@ -20,6 +22,7 @@ internal sealed class SteeringInjector : IDisposable
     {
         _options = options;
         _steersRow = steersRow ?? (_ => true);
+        if (options.Positions is { } mode) vector = vector.WithMode(mode);
         Check(model, vector, options);
         foreach (var component in vector.Components)
         {
@@ -27,7 +30,7 @@ internal sealed class SteeringInjector : IDisposable
             using var scope = NewDisposeScope();
             var values = tensor(component.Values, [component.Positions, component.ModelDim], ScalarType.Float32)
                 .to(model.Transformer.DType, model.Transformer.Device).DetachFromDisposeScope();
-            _tensors.Add((component.HookPoint, values));
+            _tensors.Add((component.HookPoint, component.Mode, values));
         }
     }
 
@@ -37,8 +40,20 @@ internal sealed class SteeringInjector : IDisposable
         if (options.Dimensions is { } dims && (dims.Start < 0 || dims.End > model.Shape.ModelDim || dims.Start >= dims.End))
             throw new SteerException(ErrorKind.InvalidArgument,
                 $"residual dimensions [{dims.Start}, {dims.End}) are not a non-empty range within [0, {model.Shape.ModelDim})");
+        if (options.Positions is { } mode) vector = vector.WithMode(mode);
         foreach (var component in vector.Components)
         {
+            if (options.Operator == SteeringOperator.Ablate)
+            {
+                if (component.Positions != 1)
+                    throw new SteerException(ErrorKind.InvalidArgument,
+                        $"ablation removes one direction, but the vector at {component.HookPoint} has {component.Positions} rows (an ActAdd vector)");
+                if (component.Mode == PositionMode.Front)
+                    throw new SteerException(ErrorKind.InvalidArgument,
+                        $"ablation applies at every position it reaches; give the vector at {component.HookPoint} positions prompt, generated or all");
+                if (component.Norm() == 0)
+                    throw new SteerException(ErrorKind.InvalidArgument, $"the vector at {component.HookPoint} is zero, so it has no direction to ablate");
+            }
             model.Hooks.Resolve(component.HookPoint);
             if (component.ModelDim != model.Shape.ModelDim)
                 throw new SteerException(ErrorKind.InvalidArgument,
@@ -47,9 +62,31 @@ internal sealed class SteeringInjector : IDisposable
     }
 
     public IEnumerable<(string Name, HookFunction Hook)> Hooks =>
-        _tensors.Select(t => (t.HookPoint, (HookFunction)((resid, context) => Add(resid, context, t.Values))));
+        _tensors.Select(t => (t.HookPoint, (HookFunction)((resid, context) =>
+            t.Mode == PositionMode.Front ? AddAtFront(resid, context, t.Values) : ApplyAtEveryPosition(resid, context, t.Mode, t.Values))));
 
-    private Tensor? Add(Tensor resid, HookContext context, Tensor values)   // resid [batch, pos, d_model]
+    /// <summary>A one-row component at every real position its mode reaches, in each steered row.</summary>
+    private Tensor? ApplyAtEveryPosition(Tensor resid, HookContext context, PositionMode mode, Tensor values)   // resid [batch, pos, d_model]
+    {
+        var decoding = context.IsDecodingStep;
+        if (mode == PositionMode.Prompt && decoding || mode == PositionMode.Generated && !decoding) return null;
+        var positions = resid.shape[1];
+        var (dimStart, dimLength) = _options.Dimensions is { } d ? (d.Start, d.End - d.Start) : (0, (int)values.shape[1]);
+        var row0 = values[0].narrow(0, dimStart, dimLength);                                    // [dims]
+        using var unit = _options.Operator == SteeringOperator.Ablate ? row0 / row0.norm() : null;
+        for (var row = 0; row < resid.shape[0]; row++)
+        {
+            if (!_steersRow(row)) continue;
+            // A decoding step's one position is a real token; in a prompt pass the row's padding is left alone.
+            var start = decoding ? 0 : context.PadLengths.Count > row ? context.PadLengths[row] : 0;
+            var slice = resid[row].narrow(0, start, positions - start).narrow(1, dimStart, dimLength); // [real positions, dims]
+            if (unit is null) slice.add_(row0);
+            else slice.sub_(slice.matmul(unit).unsqueeze(1) * unit);                            // x − (x·u)u
+        }
+        return null;
+    }
+
+    private Tensor? AddAtFront(Tensor resid, HookContext context, Tensor values)   // resid [batch, pos, d_model]
     {
         var positions = resid.shape[1];
         if (context.IsDecodingStep || positions == 1) return null;
@@ -75,6 +112,6 @@ internal sealed class SteeringInjector : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, values) in _tensors) values.Dispose();
+        foreach (var (_, _, values) in _tensors) values.Dispose();
     }
 }

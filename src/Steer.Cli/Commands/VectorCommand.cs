@@ -1,40 +1,108 @@
 using System.CommandLine;
 using Steer.Cli.Commands.Shared;
+using Steer.Evaluation.Sweeps;
 using Steer.Steering;
+using Steer.Steering.Datasets;
+using Steer.Steering.Methods;
 
 namespace Steer.Cli.Commands;
 
-/// <summary><c>steer vector --plus P --minus M --layer L --coeff C --out v.safetensors</c></summary>
+/// <summary>
+/// <c>steer vector --plus P --minus M --layer L --coeff C --out v.safetensors</c>, or from a dataset:
+/// <c>steer vector --method caa|pca-diff|pca-center --dataset pairs.jsonl --layers A..B --out v.gguf</c>.
+/// </summary>
 internal static class VectorCommand
 {
+    /// <summary>Reports synchronously on the calling thread (Progress&lt;T&gt; would post to the thread pool and interleave).</summary>
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
         var steering = new SteeringArguments();
-        var output = new Option<string>("--out") { Description = "Where to write the vector (safetensors).", Required = true };
+        var output = new Option<string>("--out") { Description = "Where to write the vector: .safetensors (Steer's format) or .gguf (a llama.cpp control vector).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print what was saved as JSON." };
-        var command = new Command("vector", "Compute a steering vector and save it as safetensors with its provenance.") { output, json };
+        var method = new Option<string>("--method") { Description = "actadd (from --plus/--minus, the default), caa, pca-diff or pca-center (from --dataset).", DefaultValueFactory = _ => "actadd" };
+        var dataset = new Option<string?>("--dataset") { Description = "Contrastive pairs: JSONL {\"positive\", \"negative\"} per line, or CAA's A/B JSON list." };
+        var layers = new Option<string?>("--layers") { Description = "Blocks to make a vector at: A..B or a list such as 2,4,6. Default: every block." };
+        var residual = new Option<string>("--residual") { Description = "Which residual stream of each block: resid_post (default, llama.cpp's and repeng's), resid_pre or resid_mid.", DefaultValueFactory = _ => "resid_post" };
+        var token = new Option<string>("--token") { Description = "last (each text's last token) or mean (over its tokens, BOS excluded).", DefaultValueFactory = _ => "last" };
+        var batch = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => 16 };
+        var command = new Command("vector", "Compute a steering vector (ActAdd from a prompt pair, or CAA/PCA from a dataset) and save it with its provenance.")
+        {
+            output, json, method, dataset, layers, residual, token, batch,
+        };
         model.AddTo(command);
         steering.AddTo(command);
         command.SetAction(parse =>
         {
+            var path = parse.GetValue(output)!;
+            OutputPath.Check(path, "--out");
+            var methodName = parse.GetValue(method)!.ToLowerInvariant();
+            var fromDataset = methodName != "actadd";
+            if (fromDataset && parse.GetValue(dataset) is null) throw new SteerException(ErrorKind.InvalidArgument, $"--method {methodName} needs --dataset");
+            if (!fromDataset && parse.GetValue(dataset) is not null) throw new SteerException(ErrorKind.InvalidArgument, "--dataset needs --method caa, pca-diff or pca-center");
             var recipe = steering.Recipe(parse);
             using var lm = model.Load(parse, recipe is null ? null : Steer.Steering.Recipes.RecipeBook.PostModel);
-            var choice = steering.Build(parse, lm);
-            if (choice.Vector is null)
-                throw new SteerException(ErrorKind.InvalidArgument, "nothing to save: give --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
-            var path = parse.GetValue(output)!;
-            SteeringVectorFile.Save(choice.Vector, path);
-            var norms = choice.Vector.Components.ToDictionary(c => c.HookPoint, c => c.PositionNorms());
+            SteeringVector vector;
+            SteeringChoice? choice = null;
+            if (fromDataset)
+            {
+                var pairs = ContrastiveDataset.Load(parse.GetValue(dataset)!);
+                var options = new DatasetVectorOptions
+                {
+                    Method = DatasetVectors.ParseMethod(methodName),
+                    Layers = parse.GetValue(layers) is { } list ? SweepGrid.ParseLayers(list) : null,
+                    Residual = parse.GetValue(residual)!,
+                    Token = parse.GetValue(token)!.ToLowerInvariant() switch
+                    {
+                        "last" => TokenReduction.Last,
+                        "mean" => TokenReduction.Mean,
+                        var other => throw new SteerException(ErrorKind.InvalidArgument, $"--token '{other}': use last or mean"),
+                    },
+                    BatchSize = parse.GetValue(batch),
+                };
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var total = 2 * pairs.Count;
+                // Progress on a terminal only: "[#####.....] 640/2000 texts  12s".
+                IProgress<int>? progress = context.ErrorIsTerminal ? new InlineProgress<int>(done =>
+                {
+                    var filled = done * 30 / total;
+                    context.Error.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {done}/{total} texts  {ProgressBar.Format(clock.Elapsed)}   ");
+                    if (done == total) context.Error.WriteLine();
+                }) : null;
+                vector = DatasetVectors.Train(lm, pairs, options, progress);
+                context.Error.WriteLine($"{DatasetVectors.MethodName(options.Method)} from {pairs.Count} pairs at {vector.Components.Count} hook points in {clock.Elapsed.TotalSeconds:F1} s");
+            }
+            else
+            {
+                choice = steering.Build(parse, lm);
+                vector = choice.Vector
+                    ?? throw new SteerException(ErrorKind.InvalidArgument, "nothing to save: give --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
+            }
+            SteeringVectorFiles.Save(vector, path, lm);
+            var norms = vector.Components.ToDictionary(c => c.HookPoint, c => c.PositionNorms());
             if (parse.GetValue(json))
             {
-                Json.Write(context.Output, new { path, model = lm.Name, steering = SteeringJson.Describe(choice), position_norms = norms });
+                Json.Write(context.Output, new
+                {
+                    path,
+                    model = lm.Name,
+                    steering = choice is null ? null : SteeringJson.Describe(choice),
+                    properties = vector.Metadata.Properties,
+                    position_norms = norms,
+                });
                 return ExitCodes.Ok;
             }
-            SteeringJson.WriteNotes(context.Error, choice);
+            if (choice is not null) SteeringJson.WriteNotes(context.Error, choice);
             context.Output.WriteLine($"wrote {path}");
-            foreach (var (hook, positionNorms) in norms)
-                context.Output.WriteLine($"  {hook}: {positionNorms.Length} positions, norms {string.Join(", ", positionNorms.Select(n => n.ToString("G5")))}");
+            foreach (var c in vector.Components)
+                context.Output.WriteLine($"  {c.HookPoint}: {(c.Mode == PositionMode.Front ? $"{c.Positions} positions, norms" : "every position, norm")} " +
+                    string.Join(", ", c.PositionNorms().Select(n => n.ToString("G5", System.Globalization.CultureInfo.InvariantCulture))) +
+                    (vector.Metadata.Properties.TryGetValue($"explained_variance.{c.HookPoint}", out var ev) ? $", explained variance {double.Parse(ev, System.Globalization.CultureInfo.InvariantCulture):P1}" : ""));
             return ExitCodes.Ok;
         });
         return command;

@@ -32,6 +32,12 @@ public sealed record SteeringOptions
     /// <summary>The token <see cref="ShortPromptPolicy.Pad"/> inserts; null is the tokenizer's pair pad token (GPT-2: the space).</summary>
     public int? PadId { get; init; }
 
+    /// <summary>Which positions every component reaches, overriding each component's own <see cref="SteeringComponent.Mode"/>; null keeps them.</summary>
+    public PositionMode? Positions { get; init; }
+
+    /// <summary>Add the vector, or ablate its direction.</summary>
+    public SteeringOperator Operator { get; init; } = SteeringOperator.Add;
+
     /// <summary>Only residual dimensions [start, end) receive the vector (the "first n% of dimensions" experiment); null is all.</summary>
     public (int Start, int End)? Dimensions { get; init; }
 
@@ -42,6 +48,14 @@ public sealed record SteeringOptions
     /// <summary>A short-prompt policy by name (error, pad or truncate, any case).</summary>
     public static ShortPromptPolicy ParseShortPrompt(string text, string name = "short prompt") =>
         ParseEnum<ShortPromptPolicy>(text, name, "error, pad or truncate");
+
+    /// <summary>A position mode by name (front, prompt, generated or all, any case).</summary>
+    public static PositionMode ParsePositions(string text, string name = "positions") =>
+        ParseEnum<PositionMode>(text, name, "front, prompt, generated or all");
+
+    /// <summary>An operator by name (add or ablate, any case).</summary>
+    public static SteeringOperator ParseOperator(string text, string name = "operator") =>
+        ParseEnum<SteeringOperator>(text, name, "add or ablate");
 
     /// <summary>A value by its name only: Enum.TryParse would also take numbers ("1") and combinations ("front,back").</summary>
     private static T ParseEnum<T>(string text, string name, string valid) where T : struct, Enum =>

@@ -1,8 +1,21 @@
 namespace Steer.Steering;
 
-/// <summary>What is added at one hook point: <c>[positions, d_model]</c> values, row-major.</summary>
+/// <summary>
+/// What is added at one hook point: <c>[positions, d_model]</c> values, row-major, and the positions of a pass they
+/// reach (<see cref="Mode"/>): ActAdd's rows at the front of the prompt, or one row at every position.
+/// </summary>
 public sealed record SteeringComponent(string HookPoint, int Positions, int ModelDim, float[] Values)
 {
+    /// <summary>Front for ActAdd's rows; the other modes take a one-row vector.</summary>
+    public PositionMode Mode { get; init; } = PositionMode.Front;
+
+    /// <summary>A one-row component reaching <paramref name="mode"/>'s positions, e.g. a CAA vector at every position.</summary>
+    public static SteeringComponent Row(string hookPoint, float[] values, PositionMode mode = PositionMode.All) =>
+        new(hookPoint, 1, values.Length, values) { Mode = mode };
+
+    /// <summary>The L2 norm of all values.</summary>
+    public double Norm() => Math.Sqrt(Values.Sum(v => (double)v * v));
+
     /// <summary>The L2 norm of each position's vector.</summary>
     public double[] PositionNorms() => Enumerable.Range(0, Positions)
         .Select(p => Math.Sqrt(Values.AsSpan(p * ModelDim, ModelDim).ToArray().Sum(v => (double)v * v)))
@@ -27,7 +40,9 @@ public sealed class SteeringVector
         {
             if (component.Values.Length != component.Positions * component.ModelDim)
                 throw new ArgumentException($"component at {component.HookPoint} has {component.Values.Length} values, not {component.Positions}x{component.ModelDim}");
-            var index = merged.FindIndex(c => c.HookPoint == component.HookPoint);
+            if (component.Mode != PositionMode.Front && component.Positions != 1)
+                throw new ArgumentException($"component at {component.HookPoint} reaches {component.Mode} positions, which takes one row, not {component.Positions}");
+            var index = merged.FindIndex(c => c.HookPoint == component.HookPoint && c.Mode == component.Mode);
             if (index < 0) merged.Add(component);
             else merged[index] = Add(merged[index], component);
         }
@@ -39,8 +54,18 @@ public sealed class SteeringVector
 
     public SteeringMetadata Metadata { get; }
 
-    /// <summary>The most positions any component spans: the shortest prompt it fits at the front of.</summary>
-    public int Positions => _components.Length == 0 ? 0 : _components.Max(c => c.Positions);
+    /// <summary>The most positions any front component spans: the shortest prompt it fits at the front of (1 for per-position vectors).</summary>
+    public int Positions => _components.Length == 0 ? 0 : _components.Max(c => c.Mode == PositionMode.Front ? c.Positions : 1);
+
+    /// <summary>The same values reaching <paramref name="mode"/>'s positions; every component must be one row unless the mode is Front.</summary>
+    public SteeringVector WithMode(PositionMode mode)
+    {
+        if (mode != PositionMode.Front && _components.FirstOrDefault(c => c.Positions != 1) is { } rows)
+            throw new SteerException(ErrorKind.InvalidArgument,
+                $"positions '{mode.ToString().ToLowerInvariant()}' adds one row at every position, but the vector at {rows.HookPoint} has " +
+                $"{rows.Positions} rows (an ActAdd vector, which goes at the front)");
+        return new(_components.Select(c => c with { Mode = mode }), Metadata);
+    }
 
     public SteeringComponent? this[string hookPoint] => _components.FirstOrDefault(c => c.HookPoint == hookPoint);
 
@@ -72,11 +97,11 @@ public sealed class SteeringVector
     /// </summary>
     public bool ApproximatelyEquals(SteeringVector other, double tolerance = 1e-6)
     {
-        var hooks = _components.Select(c => c.HookPoint).Union(other._components.Select(c => c.HookPoint));
-        foreach (var hook in hooks)
+        var keys = _components.Select(c => (c.HookPoint, c.Mode)).Union(other._components.Select(c => (c.HookPoint, c.Mode)));
+        foreach (var (hook, mode) in keys)
         {
-            var a = this[hook];
-            var b = other[hook];
+            var a = _components.FirstOrDefault(c => c.HookPoint == hook && c.Mode == mode);
+            var b = other._components.FirstOrDefault(c => c.HookPoint == hook && c.Mode == mode);
             var dim = a?.ModelDim ?? b!.ModelDim;
             if (a is not null && b is not null && a.ModelDim != b.ModelDim) return false;
             var positions = Math.Max(a?.Positions ?? 0, b?.Positions ?? 0);
@@ -100,6 +125,6 @@ public sealed class SteeringVector
         var values = new float[positions * a.ModelDim];
         for (var i = 0; i < a.Values.Length; i++) values[i] += a.Values[i];
         for (var i = 0; i < b.Values.Length; i++) values[i] += b.Values[i];
-        return new SteeringComponent(a.HookPoint, positions, a.ModelDim, values);
+        return new SteeringComponent(a.HookPoint, positions, a.ModelDim, values) { Mode = a.Mode };
     }
 }

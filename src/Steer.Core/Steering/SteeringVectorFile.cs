@@ -6,8 +6,9 @@ using static TorchSharp.torch;
 namespace Steer.Steering;
 
 /// <summary>
-/// Steering vectors as safetensors: one float32 tensor <c>[positions, d_model]</c> per hook point, named by
-/// the hook point, with the model and the additions that built the vector in the header's metadata.
+/// Steering vectors as safetensors: one float32 tensor <c>[positions, d_model]</c> per component, named by its hook
+/// point (front components, ActAdd's) or <c>hook_point@mode</c> (one-row components that reach every prompt position,
+/// every generated token, or all), with the model and the additions that built the vector in the header's metadata.
 /// </summary>
 public static class SteeringVectorFile
 {
@@ -24,9 +25,10 @@ public static class SteeringVectorFile
             ["steer.additions"] = JsonSerializer.Serialize(vector.Metadata.Additions),
         };
         if (vector.Metadata.Model is { } model) metadata["steer.model"] = model;
+        if (vector.Metadata.Properties.Count > 0) metadata["steer.properties"] = JsonSerializer.Serialize(vector.Metadata.Properties);
         using var scope = NewDisposeScope();
         var tensors = vector.Components
-            .Select(c => (c.HookPoint, tensor(c.Values, [c.Positions, c.ModelDim], ScalarType.Float32)))
+            .Select(c => (TensorName(c), tensor(c.Values, [c.Positions, c.ModelDim], ScalarType.Float32)))
             .ToList();
         SafetensorsWriter.Write(path, tensors, metadata);
     }
@@ -48,13 +50,47 @@ public static class SteeringVectorFile
                 throw new SteerException(ErrorKind.InvalidModel, $"{path}: tensor '{entry.Name}' is {entry.DType}; expected a float type");
             using var values = empty([entry.Shape[0], entry.Shape[1]], ScalarType.Float32);
             file.ReadInto(entry, values);
-            components.Add(new SteeringComponent(entry.Name, (int)entry.Shape[0], (int)entry.Shape[1], values.data<float>().ToArray()));
+            var (hookPoint, mode) = ParseName(path, entry.Name);
+            if (mode != PositionMode.Front && entry.Shape[0] != 1)
+                throw new SteerException(ErrorKind.InvalidModel, $"{path}: tensor '{entry.Name}' reaches {mode} positions, which takes one row, not {entry.Shape[0]}");
+            components.Add(new SteeringComponent(hookPoint, (int)entry.Shape[0], (int)entry.Shape[1], values.data<float>().ToArray()) { Mode = mode });
         }
         return new SteeringVector(components, new SteeringMetadata
         {
             Model = file.Metadata.GetValueOrDefault("steer.model"),
             Additions = ParseAdditions(path, file.Metadata.GetValueOrDefault("steer.additions")),
+            Properties = ParseProperties(path, file.Metadata.GetValueOrDefault("steer.properties")),
         });
+    }
+
+    private static string TensorName(SteeringComponent c) =>
+        c.Mode == PositionMode.Front ? c.HookPoint : $"{c.HookPoint}@{c.Mode.ToString().ToLowerInvariant()}";
+
+    private static (string HookPoint, PositionMode Mode) ParseName(string path, string name)
+    {
+        var at = name.LastIndexOf('@');
+        if (at < 0) return (name, PositionMode.Front);
+        try
+        {
+            return (name[..at], SteeringOptions.ParsePositions(name[(at + 1)..]));
+        }
+        catch (SteerException e)
+        {
+            throw new SteerException(ErrorKind.InvalidModel, $"{path}: tensor '{name}': {e.Message}");
+        }
+    }
+
+    private static IReadOnlyDictionary<string, string> ParseProperties(string path, string? json)
+    {
+        if (json is null) return new Dictionary<string, string>();
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+        }
+        catch (JsonException e)
+        {
+            throw new SteerException(ErrorKind.InvalidModel, $"{path}: metadata 'steer.properties' is not valid: {e.Message}");
+        }
     }
 
     private static IReadOnlyList<Addition> ParseAdditions(string path, string? json)

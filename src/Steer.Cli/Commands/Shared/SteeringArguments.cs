@@ -28,7 +28,18 @@ internal sealed class SteeringArguments
     private readonly Option<string> _shortPrompt = new("--short-prompt") { Description = "A prompt shorter than the vector: error, pad (spaces after BOS) or truncate (the vector).", DefaultValueFactory = _ => "error" };
     private readonly Option<string[]> _add = new("--add") { Description = "A single addition \"PROMPT:COEFF@LAYER\"; repeatable.", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string?> _recipe = new("--recipe") { Description = "A built-in recipe of the post (see 'steer recipes list') or a recipe file." };
-    private readonly Option<string?> _vector = new("--vector") { Description = "A steering vector saved by 'steer vector'." };
+    private readonly Option<string[]> _vector = new("--vector")
+    {
+        Description = "A steering vector file (.safetensors from 'steer vector', or a llama.cpp .gguf control vector); repeatable, summed.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+    private readonly Option<double?> _vectorScale = new("--vector-scale") { Description = "Multiplies every --vector file (llama.cpp's --control-vector-scaled)." };
+    private readonly Option<string?> _positions = new("--positions")
+    {
+        Description = "front (ActAdd: the vector's rows on the first prompt positions), prompt, generated or all (every position, " +
+            "also every generated token). Default: each vector's own (front for ActAdd, all for dataset and GGUF vectors).",
+    };
+    private readonly Option<string> _operator = new("--operator") { Description = "add, or ablate (remove the residual's component along the vector).", DefaultValueFactory = _ => "add" };
     private readonly Option<string?> _dims = new("--dims") { Description = "Steer only residual dimensions START:END." };
 
     /// <param name="sweep">
@@ -43,7 +54,7 @@ internal sealed class SteeringArguments
     {
         Option[] options = _sweep
             ? [_plus, _minus, _plusIds, _minusIds, _padId, _location, _shortPrompt, _recipe, _dims]
-            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _dims];
+            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _operator, _dims];
         foreach (var option in options) command.Add(option);
         command.Validators.Add(result =>
         {
@@ -74,7 +85,7 @@ internal sealed class SteeringArguments
     public Recipe? Recipe(ParseResult parse) => parse.GetValue(_recipe) is { } name ? RecipeBook.Find(name) : null;
 
     public bool IsGiven(ParseResult parse) =>
-        HasPlus(parse) || parse.GetValue(_add) is { Length: > 0 } || parse.GetValue(_recipe) is not null || parse.GetValue(_vector) is not null;
+        HasPlus(parse) || parse.GetValue(_add) is { Length: > 0 } || parse.GetValue(_recipe) is not null || parse.GetValue(_vector) is { Length: > 0 };
 
     /// <param name="recipe">A recipe named elsewhere (e.g. 'steer recipes run NAME'), added to the rest.</param>
     public SteeringChoice Build(ParseResult parse, LanguageModel model, Recipe? recipe = null)
@@ -86,8 +97,12 @@ internal sealed class SteeringArguments
         List<Addition> additions = [.. scaled?.Additions ?? []];
         additions.AddRange(Additions(parse, model));
         var vector = additions.Count == 0 ? null : ActAdd.Build(model, additions);
-        if (parse.GetValue(_vector) is { } path)
-            vector = vector is null ? SteeringVectorFile.Load(path) : vector + SteeringVectorFile.Load(path);
+        foreach (var path in parse.GetValue(_vector) ?? [])
+        {
+            var loaded = SteeringVectorFiles.Load(path, model);
+            if (parse.GetValue(_vectorScale) is { } scale) loaded *= scale;
+            vector = vector is null ? loaded : vector + loaded;
+        }
         return new SteeringChoice(vector, options, recipe, notes);
     }
 
@@ -136,6 +151,8 @@ internal sealed class SteeringArguments
     public SteeringOptions Options(ParseResult parse) => new()
     {
         Location = SteeringOptions.ParseLocation(parse.GetValue(_location)!, "--location"),
+        Positions = parse.GetValue(_positions) is { } positions ? SteeringOptions.ParsePositions(positions, "--positions") : null,
+        Operator = SteeringOptions.ParseOperator(parse.GetValue(_operator)!, "--operator"),
         ShortPrompt = SteeringOptions.ParseShortPrompt(parse.GetValue(_shortPrompt)!, "--short-prompt"),
         PadId = PadId(parse),
         Dimensions = parse.GetValue(_dims) is { } dims ? ParseDims(dims) : null,
