@@ -90,8 +90,12 @@ public sealed class PositionModeTests(GoldenModelFixture models) : IClassFixture
         // Act
         ActivationCache cache;
         using (Model.AddSteering(vector, new SteeringOptions { Operator = SteeringOperator.Ablate }))
-            (_, cache) = Model.RunWithCache(Prompt, [HookNames.ResidPre(1)]);
-        using var _ = cache;
+        {
+            var (logits, recorded) = Model.RunWithCache(Prompt, [HookNames.ResidPre(1)]);
+            logits.Dispose();
+            cache = recorded;
+        }
+        using var owned = cache;
         using var plain = Model.ReadActivations(Prompt, [HookNames.ResidPre(1)]);
 
         // Assert
@@ -108,7 +112,7 @@ public sealed class PositionModeTests(GoldenModelFixture models) : IClassFixture
         ChangePerPass(front, new SteeringOptions { Positions = PositionMode.All }).Skip(1).ShouldAllBe(c => c > 1);
         var actAdd = Steer.Steering.Methods.ActAdd.Pair(Model, "Love", "Hate", 1, 5);
         Should.Throw<SteerException>(() => Model.AddSteering(actAdd, new SteeringOptions { Positions = PositionMode.All }))
-            .Message.ShouldContain("has 2 rows (an ActAdd vector, which goes at the front)");
+            .Message.ShouldContain("rows (an ActAdd vector, which goes at the front)");
         Should.Throw<SteerException>(() => Model.AddSteering(actAdd, new SteeringOptions { Operator = SteeringOperator.Ablate }))
             .Message.ShouldContain("ablation removes one direction");
         Should.Throw<SteerException>(() => Model.AddSteering(front, new SteeringOptions { Operator = SteeringOperator.Ablate }))
