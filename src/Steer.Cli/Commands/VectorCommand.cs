@@ -27,10 +27,10 @@ internal static class VectorCommand
         var json = new Option<bool>("--json") { Description = "Print what was saved as JSON." };
         var method = new Option<string>("--method") { Description = "actadd (from --plus/--minus, the default), caa, pca-diff or pca-center (from --dataset).", DefaultValueFactory = _ => "actadd" };
         var dataset = new Option<string?>("--dataset") { Description = "Contrastive pairs: JSONL {\"positive\", \"negative\"} per line, or CAA's A/B JSON list." };
-        var layers = new Option<string?>("--layers") { Description = "Blocks to make a vector at: A..B or a list such as 2,4,6. Default: every block." };
+        var layers = new Option<string?>("--layers") { Description = "Blocks to make a vector at: A..B or a list such as 2,4,6. Default: every block (for .gguf, every block a control vector can steer: 1..n-1)." };
         var residual = new Option<string>("--residual") { Description = "Which residual stream of each block: resid_post (default, llama.cpp's and repeng's), resid_pre or resid_mid.", DefaultValueFactory = _ => "resid_post" };
         var token = new Option<string>("--token") { Description = "last (each text's last token) or mean (over its tokens, BOS excluded).", DefaultValueFactory = _ => "last" };
-        var batch = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => 16 };
+        var batch = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => 32 };
         var command = new Command("vector", "Compute a steering vector (ActAdd from a prompt pair, or CAA/PCA from a dataset) and save it with its provenance.")
         {
             output, json, method, dataset, layers, residual, token, batch,
@@ -55,7 +55,9 @@ internal static class VectorCommand
                 var options = new DatasetVectorOptions
                 {
                     Method = DatasetVectors.ParseMethod(methodName),
-                    Layers = parse.GetValue(layers) is { } list ? SweepGrid.ParseLayers(list) : null,
+                    // A GGUF file cannot hold block 0's output, so its default is the blocks it can (llama.cpp's generator's too).
+                    Layers = parse.GetValue(layers) is { } list ? SweepGrid.ParseLayers(list)
+                        : SteeringVectorFiles.IsGguf(path) ? ControlVectorFile.Layers(lm, parse.GetValue(residual)!) : null,
                     Residual = parse.GetValue(residual)!,
                     Token = parse.GetValue(token)!.ToLowerInvariant() switch
                     {
@@ -65,6 +67,8 @@ internal static class VectorCommand
                     },
                     BatchSize = parse.GetValue(batch),
                 };
+                var hookPoints = DatasetVectors.HookPoints(lm, options);
+                if (SteeringVectorFiles.IsGguf(path)) ControlVectorFile.CheckHookPoints(hookPoints, lm);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var total = 2 * pairs.Count;
                 // Progress on a terminal only: "[#####.....] 640/2000 texts  12s".

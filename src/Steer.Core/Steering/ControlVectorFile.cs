@@ -83,6 +83,19 @@ public static class ControlVectorFile
         GgufWriter.Write(path, metadata, directions.Select(d => ($"{TensorPrefix}{d.Key}", new long[] { d.Value.Length }, d.Value)).ToList());
     }
 
+    /// <summary>Throws what <see cref="Save"/> would for vectors at these hook points, before any work is done to compute them.</summary>
+    public static void CheckHookPoints(IEnumerable<string> hookPoints, LanguageModel model)
+    {
+        foreach (var hookPoint in hookPoints) BlockOf(hookPoint, model);
+    }
+
+    /// <summary>
+    /// The blocks whose output a control vector can steer, 1..n_layer−1, as the residual hook points of
+    /// <paramref name="residual"/> (resid_post: block L's output; resid_pre: block L's input, so L = 2..n_layer).
+    /// </summary>
+    public static IReadOnlyList<int> Layers(LanguageModel model, string residual) =>
+        residual == "resid_pre" ? [.. Enumerable.Range(2, model.Shape.Layers - 2)] : [.. Enumerable.Range(1, model.Shape.Layers - 1)];
+
     /// <summary>The k of direction.k for a residual hook point: block k's output.</summary>
     private static int BlockOf(string hookPoint, LanguageModel model)
     {

@@ -34,7 +34,7 @@ public sealed record DatasetVectorOptions
     public TokenReduction Token { get; init; } = TokenReduction.Last;
 
     /// <summary>Texts per forward pass.</summary>
-    public int BatchSize { get; init; } = 16;
+    public int BatchSize { get; init; } = 32;
 }
 
 /// <summary>
@@ -52,7 +52,7 @@ public static class DatasetVectors
         if (options.Method != VectorMethod.Caa && pairs.Count < 2)
             throw new SteerException(ErrorKind.InvalidArgument, "a principal component needs at least 2 pairs");
         if (options.BatchSize < 1) throw new SteerException(ErrorKind.InvalidArgument, $"the batch size must be positive, got {options.BatchSize}");
-        var hookPoints = HookPointsOf(model, options);
+        var hookPoints = HookPoints(model, options);
         var texts = pairs.SelectMany(p => new[] { model.Tokenizer.Encode(p.Positive), model.Tokenizer.Encode(p.Negative) }).ToList();
         var rows = DatasetActivations.Read(model, texts, hookPoints, options.Token, skipFirst: model.Tokenizer.BosId is not null,
             options.BatchSize, progress, cancellation);
@@ -88,7 +88,8 @@ public static class DatasetVectors
         _ => throw new SteerException(ErrorKind.InvalidArgument, $"method '{text}': use actadd, caa, pca-diff or pca-center"),
     };
 
-    private static List<string> HookPointsOf(LanguageModel model, DatasetVectorOptions options)
+    /// <summary>The hook points <see cref="Train"/> makes vectors at, checked against the model.</summary>
+    public static IReadOnlyList<string> HookPoints(LanguageModel model, DatasetVectorOptions options)
     {
         var layers = options.Layers ?? Enumerable.Range(0, model.Shape.Layers).ToList();
         if (layers.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "no layers to make vectors at");
