@@ -46,8 +46,8 @@ internal static class GgufParser
         CheckVersion(reader, version);
         var tensorCount = reader.ReadUInt64();
         var keyCount = reader.ReadUInt64();
-        var keys = reader.CheckCount(keyCount, MinimumKeyValueBytes, "the header says the metadata key/value pairs");
-        reader.CheckCount(tensorCount, MinimumTensorInfoBytes, "the header says the tensors");
+        var keys = reader.CheckCount(keyCount, MinimumKeyValueBytes, "the number of metadata key/value pairs");
+        reader.CheckCount(tensorCount, MinimumTensorInfoBytes, "the number of tensors");
 
         var metadata = ReadMetadata(reader, keys);
         var alignment = AlignmentOf(reader, metadata);
@@ -123,7 +123,7 @@ internal static class GgufParser
         if (elementType == GgufValueType.Array && depth + 1 >= MaxArrayDepth)
             throw reader.Invalid($"arrays are nested more than {MaxArrayDepth} deep");
         var count = reader.CheckCount(reader.ReadUInt64(), GgufTypes.MinimumSize(elementType),
-            $"the array of {GgufTypes.Name(elementType)} claims items");
+            $"the length of the array of {GgufTypes.Name(elementType)}");
 
         Array items = elementType switch
         {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -85,8 +86,11 @@ internal sealed class GgufReader
     {
         var start = Position;
         var length = ReadUInt64();
+        if (length > (ulong)Array.MaxLength)
+            throw Invalid($"{what} at byte {start} claims {length} bytes, more than one string can hold");
         if (length > (ulong)Remaining)
-            throw Invalid($"{what} at byte {start} claims {length} bytes, but only {Remaining} remain in the file");
+            throw Invalid($"{what} at byte {start} claims {length} bytes, but only {Remaining} remain " +
+                "(the file is truncated or the length is corrupt)");
         var bytes = new byte[(int)length];
         ReadExactly(bytes);
         try
@@ -107,7 +111,8 @@ internal sealed class GgufReader
     {
         var most = (ulong)Remaining / (ulong)minimumBytes;
         if (count > most || count > (ulong)Array.MaxLength)
-            throw Invalid($"{what} number {count}, but the {Remaining} bytes left in the file can hold at most {most}");
+            throw Invalid($"{what} is {count}, but the {Remaining} bytes left in the file can hold at most {most} " +
+                "(the file is truncated or the count is corrupt)");
         return (int)count;
     }
 
@@ -115,6 +120,8 @@ internal sealed class GgufReader
     public T[] ReadArray<T>(int count) where T : unmanaged
     {
         // The count was bounded by CheckCount against the remaining bytes, so this allocation is too.
+        if ((long)count * Unsafe.SizeOf<T>() > Array.MaxLength)
+            throw Invalid($"an array of {count} items of {Unsafe.SizeOf<T>()} bytes is larger than one array can hold");
         var items = new T[count];
         ReadExactly(MemoryMarshal.AsBytes(items.AsSpan()));
         return items;

@@ -140,7 +140,8 @@ internal sealed class GgufValue : IEquatable<GgufValue>
     /// </summary>
     public bool TryGetArray<T>([NotNullWhen(true)] out IReadOnlyList<T>? items)
     {
-        items = Type == GgufValueType.Array && _value is T[] array ? Array.AsReadOnly(array) : null;
+        // An exact type test: the CLR lets 'is uint[]' match an int[] (and sbyte[]/byte[] alike).
+        items = Type == GgufValueType.Array && _value.GetType() == typeof(T[]) ? Array.AsReadOnly((T[])_value) : null;
         return items is not null;
     }
 

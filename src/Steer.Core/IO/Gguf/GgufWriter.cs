@@ -143,6 +143,7 @@ internal static class GgufWriter
 
     private static void WriteItems(Output output, Array items)
     {
+        // The CLR lets an sbyte[] match 'byte[]' (int[] 'uint[]', ...); harmless here, since the bytes are the same.
         switch (items)
         {
             case bool[] bools: foreach (var b in bools) output.Bytes([b ? (byte)1 : (byte)0]); break;
