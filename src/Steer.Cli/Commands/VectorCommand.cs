@@ -3,6 +3,7 @@ using Steer.Cli.Commands.Shared;
 using Steer.Evaluation.Sweeps;
 using Steer.Steering;
 using Steer.Steering.Datasets;
+using Steer.Steering.Files;
 using Steer.Steering.Methods;
 
 namespace Steer.Cli.Commands;

@@ -17,6 +17,15 @@ public sealed record SteeringRequest
     /// <summary>An id from <c>POST /v1/vectors</c>.</summary>
     public string? Vector { get; init; }
 
+    /// <summary>Multiplies the registered <see cref="Vector"/> (llama.cpp's control-vector scale); default 1.</summary>
+    public double? Scale { get; init; }
+
+    /// <summary>front, prompt, generated or all; default: each vector's own (front for ActAdd, all for dataset and GGUF vectors).</summary>
+    public string? Positions { get; init; }
+
+    /// <summary>add (default) or ablate.</summary>
+    public string? Operator { get; init; }
+
     /// <summary>front (default), mid or back.</summary>
     public string? Location { get; init; }
 

@@ -3,6 +3,7 @@ using Steer.Server.Http;
 using Steer.Server.Scheduling;
 using Steer.Server.Steering;
 using Steer.Steering;
+using Steer.Steering.Files;
 
 namespace Steer.Server.Endpoints;
 
@@ -33,6 +34,11 @@ internal static class VectorEndpoints
     private static async Task CreateAsync(HttpContext context)
     {
         var state = ServerState.Of(context);
+        if (context.Request.ContentType?.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            await UploadAsync(context, state);
+            return;
+        }
         var request = await ApiJson.ReadBodyAsync<VectorRequest>(context, state.Options.MaxBodyBytes);
         if (request.Name is { Length: > 256 }) throw ApiException.BadRequest("name is longer than 256 characters", "name");
         var spec = SteeringSpec.ParseVectorPart(request.Additions, request.Recipe, request.PadId, state.Model, param: "");
@@ -62,6 +68,46 @@ internal static class VectorEndpoints
             built.Vector.Positions, built.Vector.Components.Select(c => c.HookPoint).ToList(),
             built.Vector.Metadata.Additions, built.Notes);
         if (!state.Vectors.TryAdd(new RegisteredVector(built.Vector, info))) throw Full(state);
+        await CompletionEndpoints.WriteJsonAsync(context, info);
+    }
+
+    /// <summary>
+    /// A vector file as the body (<c>Content-Type: application/octet-stream</c>, optional <c>?name=</c>): a llama.cpp GGUF
+    /// control vector or a Steer safetensors vector, told apart by the first bytes, checked against the served model.
+    /// </summary>
+    private static async Task UploadAsync(HttpContext context, ServerState state)
+    {
+        var name = context.Request.Query["name"].FirstOrDefault();
+        if (name is { Length: > 256 }) throw ApiException.BadRequest("name is longer than 256 characters", "name");
+        if (state.Vectors.List().Count >= state.Options.MaxVectors) throw Full(state);
+        var bytes = await ApiJson.ReadBytesAsync(context, state.Options.MaxBodyBytes);
+        var isGguf = bytes.AsSpan().StartsWith("GGUF"u8);
+        var path = Path.Combine(Path.GetTempPath(), $"steer-upload-{Guid.NewGuid():N}{(isGguf ? ".gguf" : ".safetensors")}");
+        SteeringVector vector;
+        try
+        {
+            await File.WriteAllBytesAsync(path, bytes, context.RequestAborted);
+            vector = isGguf ? ControlVectorFile.Load(path, state.Model) : SteeringVectorFile.Load(path);
+            foreach (var component in vector.Components)
+            {
+                state.Model.ResolveHookPoint(component.HookPoint);
+                if (component.ModelDim != state.Model.Shape.ModelDim)
+                    throw new SteerException(ErrorKind.InvalidArgument,
+                        $"the vector is {component.ModelDim} wide at {component.HookPoint} but the model's d_model is {state.Model.Shape.ModelDim}");
+            }
+        }
+        catch (SteerException e)
+        {
+            // The temporary file's name means nothing to the client.
+            throw ApiException.BadRequest($"the uploaded {(isGguf ? "GGUF" : "safetensors")} vector is not usable: {e.Message.Replace(path, "upload")}", "body");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var info = new VectorInfo(VectorRegistry.NewId(), "steering_vector", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), name, state.ModelId,
+            vector.Positions, vector.Components.Select(c => c.HookPoint).ToList(), vector.Metadata.Additions, []);
+        if (!state.Vectors.TryAdd(new RegisteredVector(vector, info))) throw Full(state);
         await CompletionEndpoints.WriteJsonAsync(context, info);
     }
 

@@ -18,11 +18,8 @@ internal static class ApiJson
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
-    /// <summary>
-    /// Reads the body (at most <paramref name="limit"/> bytes) as <typeparamref name="T"/>. Too large is 413; empty,
-    /// malformed or wrongly typed JSON is 400 naming the field, so no bad body reaches a handler.
-    /// </summary>
-    public static async Task<T> ReadBodyAsync<T>(HttpContext context, long limit) where T : class
+    /// <summary>The raw body, at most <paramref name="limit"/> bytes; an empty body is a 400 that says what to send.</summary>
+    public static async Task<byte[]> ReadBytesAsync(HttpContext context, long limit, string expected = "send a vector file")
     {
         if (context.Request.ContentLength > limit) throw TooLarge(limit);
         var buffer = new MemoryStream();
@@ -40,10 +37,19 @@ internal static class ApiJson
         {
             throw e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(limit) : ApiException.BadRequest($"the request body could not be read: {e.Message}");
         }
-        if (buffer.Length == 0) throw ApiException.BadRequest("the request body is empty; send a JSON object");
+        return buffer.Length > 0 ? buffer.ToArray() : throw ApiException.BadRequest($"the request body is empty; {expected}");
+    }
+
+    /// <summary>
+    /// Reads the body (at most <paramref name="limit"/> bytes) as <typeparamref name="T"/>. Too large is 413; empty,
+    /// malformed or wrongly typed JSON is 400 naming the field, so no bad body reaches a handler.
+    /// </summary>
+    public static async Task<T> ReadBodyAsync<T>(HttpContext context, long limit) where T : class
+    {
+        var body = await ReadBytesAsync(context, limit, "send a JSON object");
         try
         {
-            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Options)
+            return JsonSerializer.Deserialize<T>(body, Options)
                 ?? throw ApiException.BadRequest("the request body is null; send a JSON object");
         }
         catch (JsonException e)

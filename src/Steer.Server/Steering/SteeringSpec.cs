@@ -16,6 +16,9 @@ namespace Steer.Server.Steering;
 /// <param name="PadId">The request's pad_id for every pair (the recipe's too); null is the model's default.</param>
 internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? Recipe, string? VectorId, SteeringOptions Options, int? PadId)
 {
+    /// <summary>What the registered vector is multiplied by.</summary>
+    public double VectorScale { get; init; } = 1;
+
     /// <summary>Identifies what <see cref="ComputeAdditions"/> computes (not the registered vector, nor how it is applied), for the worker's cache.</summary>
     public string AdditionsKey => JsonSerializer.Serialize(new { Additions, Recipe = Recipe?.Name, PadId });
 
@@ -29,14 +32,20 @@ internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? R
             throw ApiException.BadRequest($"no steering vector with id '{id}'; register one with POST /v1/vectors", $"{param}.vector", "vector_not_found");
         if (spec.Additions.Count == 0 && spec.Recipe is null && request.Vector is null)
             throw ApiException.BadRequest("steering needs additions, a recipe or a vector", param);
+        if (request.Scale is { } scale && (!double.IsFinite(scale) || request.Vector is null))
+            throw ApiException.BadRequest(request.Vector is null ? "scale multiplies a registered vector; give 'vector' too" : $"scale must be a finite number, got {scale}",
+                $"{param}.scale");
         return spec with
         {
             VectorId = request.Vector,
+            VectorScale = request.Scale ?? 1,
             Options = new SteeringOptions
             {
                 Location = Checked(() => SteeringOptions.ParseLocation(request.Location ?? "front"), $"{param}.location"),
                 ShortPrompt = Checked(() => SteeringOptions.ParseShortPrompt(request.ShortPrompt ?? "error", "short_prompt"), $"{param}.short_prompt"),
                 PadId = spec.PadId,
+                Positions = request.Positions is { } positions ? Checked(() => SteeringOptions.ParsePositions(positions), $"{param}.positions") : null,
+                Operator = Checked(() => SteeringOptions.ParseOperator(request.Operator ?? "add"), $"{param}.operator"),
             },
         };
     }
@@ -74,8 +83,8 @@ internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? R
     public SteeringVector Combine(SteeringVector? computed, VectorRegistry vectors)
     {
         if (VectorId is null) return computed!;
-        var registered = vectors.Get(VectorId)?.Vector
-            ?? throw ApiException.BadRequest($"steering vector '{VectorId}' was deleted", "steering.vector", "vector_not_found");
+        var registered = (vectors.Get(VectorId)?.Vector
+            ?? throw ApiException.BadRequest($"steering vector '{VectorId}' was deleted", "steering.vector", "vector_not_found")) * VectorScale;
         return computed is null ? registered : computed + registered;
     }
 

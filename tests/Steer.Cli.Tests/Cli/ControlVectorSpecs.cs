@@ -2,6 +2,7 @@ using System.Text.Json;
 using Steer.Generation;
 using Steer.Steering;
 using Steer.Steering.Datasets;
+using Steer.Steering.Files;
 using Steer.Steering.Methods;
 using Steer.Tests.IO;
 

@@ -2,6 +2,7 @@ using Steer.Generation;
 using Steer.Hooks;
 using Steer.IO.Gguf;
 using Steer.Steering;
+using Steer.Steering.Files;
 using Steer.Tests.IO;
 
 namespace Steer.Tests.Steering;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Steer.Hooks;
 using Steer.Steering;
+using Steer.Steering.Files;
 using Steer.Steering.Methods;
 using Steer.Steering.Recipes;
 
@@ -152,7 +153,8 @@ internal sealed class SteeringArguments
     {
         Location = SteeringOptions.ParseLocation(parse.GetValue(_location)!, "--location"),
         Positions = parse.GetValue(_positions) is { } positions ? SteeringOptions.ParsePositions(positions, "--positions") : null,
-        Operator = SteeringOptions.ParseOperator(parse.GetValue(_operator)!, "--operator"),
+        // A sweep's command has no --operator (it sweeps ActAdd additions), so the option may not be there to read.
+        Operator = parse.GetValue(_operator) is { Length: > 0 } op ? SteeringOptions.ParseOperator(op, "--operator") : SteeringOperator.Add,
         ShortPrompt = SteeringOptions.ParseShortPrompt(parse.GetValue(_shortPrompt)!, "--short-prompt"),
         PadId = PadId(parse),
         Dimensions = parse.GetValue(_dims) is { } dims ? ParseDims(dims) : null,

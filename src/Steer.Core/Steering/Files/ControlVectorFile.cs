@@ -1,8 +1,9 @@
 using System.Globalization;
 using Steer.Hooks;
 using Steer.IO.Gguf;
+using Steer.Steering;
 
-namespace Steer.Steering;
+namespace Steer.Steering.Files;
 
 /// <summary>
 /// llama.cpp's control vectors: GGUF files with <c>general.architecture</c> = <c>controlvector</c>, a model hint, a layer
@@ -19,7 +20,12 @@ public static class ControlVectorFile
     /// <summary>Reads a file written by llama.cpp's cvector-generator, repeng, EasySteer or Steer.</summary>
     /// <param name="model">Its width must match the file's; its blocks must include every direction's.</param>
     /// <remarks>Several tensors for one layer are summed, as llama.cpp does.</remarks>
-    public static SteeringVector Load(string path, LanguageModel model)
+    public static SteeringVector Load(string path, LanguageModel model) => Load(path, model.Shape);
+
+    /// <summary>As <see cref="Load(string, LanguageModel)"/>, checked against a model's description (what a server's endpoints hold).</summary>
+    public static SteeringVector Load(string path, ModelDescription model) => Load(path, model.Shape);
+
+    private static SteeringVector Load(string path, Models.ModelShape shape)
     {
         if (!File.Exists(path)) throw new SteerException(ErrorKind.NotFound, $"{path}: no such control vector file");
         using var file = GgufFile.Open(path);
@@ -31,12 +37,12 @@ public static class ControlVectorFile
             if (!tensor.Name.StartsWith(TensorPrefix, StringComparison.Ordinal)
                 || !int.TryParse(tensor.Name.AsSpan(TensorPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var layer) || layer < 1)
                 throw new SteerException(ErrorKind.InvalidModel, $"{path}: tensor '{tensor.Name}' is not direction.k with a layer k ≥ 1");
-            if (tensor.Dims.Count != 1 || tensor.Dims[0] != model.Shape.ModelDim)
+            if (tensor.Dims.Count != 1 || tensor.Dims[0] != shape.ModelDim)
                 throw new SteerException(ErrorKind.InvalidModel,
-                    $"{path}: tensor '{tensor.Name}' has shape [{string.Join(", ", tensor.Dims)}], but the model's d_model is {model.Shape.ModelDim}");
-            if (layer >= model.Shape.Layers)
+                    $"{path}: tensor '{tensor.Name}' has shape [{string.Join(", ", tensor.Dims)}], but the model's d_model is {shape.ModelDim}");
+            if (layer >= shape.Layers)
                 throw new SteerException(ErrorKind.InvalidModel,
-                    $"{path}: '{tensor.Name}' steers the output of block {layer}, but this model's blocks are 0..{model.Shape.Layers - 1}");
+                    $"{path}: '{tensor.Name}' steers the output of block {layer}, but this model's blocks are 0..{shape.Layers - 1}");
             var values = file.ReadFloats(tensor);
             if (sums.TryGetValue(layer, out var sum)) for (var i = 0; i < sum.Length; i++) sum[i] += values[i];
             else sums[layer] = values;

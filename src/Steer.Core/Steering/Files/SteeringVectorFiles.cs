@@ -1,4 +1,6 @@
-namespace Steer.Steering;
+using Steer.Steering;
+
+namespace Steer.Steering.Files;
 
 /// <summary>Steering vector files by extension: Steer's safetensors, or llama.cpp's GGUF control vectors.</summary>
 public static class SteeringVectorFiles
