@@ -38,10 +38,10 @@ internal static class CompareCommand
             var recipe = recipeArgument is not null ? RecipeBook.Find(parse.GetValue(recipeArgument)!) : steering.Recipe(parse);
             var options = sampling.Options(parse, recipe?.Tokens);
             using var lm = model.Load(parse, recipe is null ? null : RecipeBook.PostModel);
-            var choice = steering.Build(parse, lm, recipeArgument is null ? null : recipe);
+            var promptIds = input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
+            var choice = steering.Build(parse, lm, recipeArgument is null ? null : recipe, promptIds);
             if (choice.Vector is null)
                 throw new SteerException(ErrorKind.InvalidArgument, "compare needs steering: --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
-            var promptIds = input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
             var promptText = input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
             var (unsteered, steered) = lm.Compare(promptIds, options, choice.Vector, choice.Options);
             var left = unsteered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();

@@ -25,7 +25,7 @@ internal static class GenerateCommand
             var recipe = steering.Recipe(parse);
             using var lm = model.Load(parse, recipe is null ? null : Steer.Steering.Recipes.RecipeBook.PostModel);
             var promptIds = input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
-            var choice = steering.Build(parse, lm);
+            var choice = steering.Build(parse, lm, promptIds: promptIds);
             var asJson = parse.GetValue(json);
             if (!asJson) SteeringJson.WriteNotes(context.Error, choice);
             var promptText = input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);

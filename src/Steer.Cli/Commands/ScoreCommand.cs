@@ -21,7 +21,7 @@ internal static class ScoreCommand
             // A recipe's vector belongs to gpt2-xl unless --model says otherwise, as in generate and compare.
             using var lm = model.Load(parse, steering.Recipe(parse) is null ? null : Steer.Steering.Recipes.RecipeBook.PostModel);
             var ids = input.Ids(parse, lm.Tokenizer);
-            var choice = steering.Build(parse, lm);
+            var choice = steering.Build(parse, lm, promptIds: ids);
             var score = lm.Score(ids, choice.Vector, choice.Options);
             if (parse.GetValue(json))
             {

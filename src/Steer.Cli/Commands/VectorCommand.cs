@@ -38,6 +38,7 @@ internal static class VectorCommand
         };
         model.AddTo(command);
         steering.AddTo(command);
+        command.Add(VectorInspectCommand.Create(context));
         command.SetAction(parse =>
         {
             var path = parse.GetValue(output)!;

@@ -22,6 +22,9 @@ internal interface ITransformer : IDisposable
 
     KvCache CreateCache(long batch, long capacity);
 
+    /// <summary>The unembedding matrix W_U as stored, [vocab, d_model] (the tied embedding, or lm_head).</summary>
+    Tensor Unembedding { get; }
+
     /// <returns>float32 logits [batch, pos, vocab]</returns>
     Tensor Forward(ForwardInput input);
 

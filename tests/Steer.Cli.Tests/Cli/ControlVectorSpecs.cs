@@ -109,3 +109,74 @@ public sealed class ControlVectorSpecs(CliModelFixture fixture) : IClassFixture<
         File.Exists(_directory.File("v.gguf")).ShouldBeFalse();
     }
 }
+
+public sealed class VectorInspectSpecs(CliModelFixture fixture) : IClassFixture<CliModelFixture>, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void Inspect_reports_norms_relative_norms_cosines_and_a_logit_lens_and_draws_a_plot()
+    {
+        // Arrange: 10 × the embedding of " hate" at two layers, so the lens must put " hate" first.
+        var row = fixture.Model.Transformer.Unembedding[5465].data<float>().Select(v => 10 * v).ToArray();
+        var vector = new SteeringVector([SteeringComponent.Row(Steer.Hooks.HookNames.ResidPost(0), row), SteeringComponent.Row(Steer.Hooks.HookNames.ResidPost(1), row)]);
+        var path = _directory.File("v.safetensors");
+        SteeringVectorFile.Save(vector, path);
+        var plot = _directory.File("plots/norms.svg");
+
+        // Act
+        var json = Cli.Run("vector", "inspect", path, "--model", fixture.Directory, "--json");
+        var text = Cli.Run("vector", "inspect", path, "--plot", plot);
+        var missing = Cli.Run("vector", "inspect", _directory.File("missing.gguf"));
+        File.WriteAllBytes(_directory.File("v.gguf"), [1, 2, 3]);
+        var withoutModel = Cli.Run("vector", "inspect", _directory.File("v.gguf"));
+
+        // Assert
+        json.ExitCode.ShouldBe(0, json.Error);
+        var root = json.Json();
+        var components = root.GetProperty("components").EnumerateArray().ToList();
+        components.Count.ShouldBe(2);
+        components[0].GetProperty("top")[0].GetProperty("text").GetString().ShouldBe(" hate");
+        components[0].GetProperty("relative_norm").GetDouble().ShouldBeGreaterThan(0);
+        root.GetProperty("cosines")[0][1].GetDouble().ShouldBe(1, 1e-9);
+        text.ExitCode.ShouldBe(0, text.Error);
+        text.Output.ShouldContain("blocks.1.hook_resid_post  all");
+        File.ReadAllText(plot).ShouldContain("<svg");
+        missing.ShouldFailWith(3, "missing.gguf: no such vector file");
+        withoutModel.ShouldFailWith(2, "is a GGUF control vector: give --model");
+    }
+}
+
+public sealed class RelativeCoefficientSpecs(CliModelFixture fixture) : IClassFixture<CliModelFixture>, IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void Coeff_relative_prints_the_coefficient_it_used_and_steers_as_the_library_does()
+    {
+        // Arrange
+        var row = Enumerable.Range(0, fixture.Model.Shape.ModelDim).Select(i => MathF.Sin(i * 0.4f)).ToArray();
+        var vector = new SteeringVector([SteeringComponent.Row(Steer.Hooks.HookNames.ResidPost(1), row)]);
+        var path = _directory.File("v.safetensors");
+        SteeringVectorFile.Save(vector, path);
+        int[] prompt = [50256, 40, 5465, 345];
+        var (scaled, coefficients) = RelativeScale.Apply(fixture.Model, vector, prompt, 0.5);
+        var expected = fixture.Model.Score(prompt, scaled);
+
+        // Act
+        var result = Cli.Run("score", "--model", fixture.Directory, "--ids", "50256,40,5465,345", "--vector", path, "--coeff-relative", "0.5", "--json");
+        var text = Cli.Run("score", "--model", fixture.Directory, "--ids", "50256,40,5465,345", "--vector", path, "--coeff-relative", "0.5");
+        var eval = Cli.Run("eval", "kl", "--model", fixture.Directory, "--vector", path, "--coeff-relative", "0.5");
+
+        // Assert
+        result.ExitCode.ShouldBe(0, result.Error);
+        text.Error.ShouldContain($"blocks.1.hook_resid_post scaled by {coefficients["blocks.1.hook_resid_post"].ToString("G5", System.Globalization.CultureInfo.InvariantCulture)}");
+        result.Json().GetProperty("token_logprobs").EnumerateArray().Select(e => e.GetDouble())
+            .Zip(expected.TokenLogprobs, (a, b) => Math.Abs(a - b)).Max().ShouldBeLessThan(1e-6);
+        eval.ShouldFailWith(2, "--coeff-relative measures the prompt being steered");
+    }
+}

@@ -153,3 +153,37 @@ public sealed class PositionModeTests(GoldenModelFixture models) : IClassFixture
         loaded.ApproximatelyEquals(vector, 0).ShouldBeTrue();
     }
 }
+
+public sealed class RelativeScaleTests(GoldenModelFixture models) : IClassFixture<GoldenModelFixture>
+{
+    [Fact]
+    public void A_relative_coefficient_makes_each_components_norm_that_multiple_of_the_prompts_mean_residual_norm()
+    {
+        // Arrange: two layers, whose residual norms differ.
+        var model = models["formula-g1.json"];
+        int[] prompt = [50256, 40, 5465, 345, 780];
+        var d = model.Shape.ModelDim;
+        var vector = new SteeringVector(
+        [
+            SteeringComponent.Row(HookNames.ResidPre(0), Enumerable.Range(0, d).Select(i => MathF.Sin(i)).ToArray()),
+            SteeringComponent.Row(HookNames.ResidPost(1), Enumerable.Range(0, d).Select(i => MathF.Cos(i)).ToArray()),
+        ]);
+        double MeanNorm(string hook)
+        {
+            using var cache = model.ReadActivations(prompt, [hook]);
+            return cache[hook][0].narrow(0, 1, prompt.Length - 1).norm(1).mean().item<float>();   // BOS left out
+        }
+
+        // Act
+        var (scaled, coefficients) = Steer.Steering.Methods.RelativeScale.Apply(model, vector, prompt, 0.25);
+
+        // Assert
+        foreach (var component in scaled.Components)
+        {
+            var expected = 0.25 * MeanNorm(component.HookPoint);
+            component.Norm().ShouldBe(expected, 1e-5 * expected);
+            coefficients[component.HookPoint].ShouldBe(expected / vector[component.HookPoint]!.Norm(), 1e-5 * coefficients[component.HookPoint]);
+        }
+        Should.Throw<SteerException>(() => Steer.Steering.Methods.RelativeScale.Apply(model, vector, prompt, double.NaN)).Message.ShouldContain("nonzero finite");
+    }
+}

@@ -50,6 +50,9 @@ internal sealed class ModelArguments(CliContext context)
     public string ModelName(ParseResult parse, string? fallback = null) =>
         parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL") ?? fallback ?? DefaultModel;
 
+    /// <summary>Whether --model or $STEER_MODEL names a model.</summary>
+    public bool IsGiven(ParseResult parse) => (parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL")) is not null;
+
     /// <summary>Whether --dtype or $STEER_DTYPE chose the dtype (else the model's default did).</summary>
     public bool DTypeGiven(ParseResult parse) => parse.GetValue(_dtype) is not null;
 

@@ -40,6 +40,10 @@ internal sealed class SteeringArguments
         Description = "front (ActAdd: the vector's rows on the first prompt positions), prompt, generated or all (every position, " +
             "also every generated token). Default: each vector's own (front for ActAdd, all for dataset and GGUF vectors).",
     };
+    private readonly Option<double?> _coeffRelative = new("--coeff-relative")
+    {
+        Description = "Scale every vector so that its norm is R times the mean residual norm at its hook point on the prompt (BOS excluded); prints the coefficient used.",
+    };
     private readonly Option<string> _operator = new("--operator") { Description = "add, or ablate (remove the residual's component along the vector).", DefaultValueFactory = _ => "add" };
     private readonly Option<string?> _dims = new("--dims") { Description = "Steer only residual dimensions START:END." };
 
@@ -55,7 +59,7 @@ internal sealed class SteeringArguments
     {
         Option[] options = _sweep
             ? [_plus, _minus, _plusIds, _minusIds, _padId, _location, _shortPrompt, _recipe, _dims]
-            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _operator, _dims];
+            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _operator, _coeffRelative, _dims];
         foreach (var option in options) command.Add(option);
         command.Validators.Add(result =>
         {
@@ -89,12 +93,13 @@ internal sealed class SteeringArguments
         HasPlus(parse) || parse.GetValue(_add) is { Length: > 0 } || parse.GetValue(_recipe) is not null || parse.GetValue(_vector) is { Length: > 0 };
 
     /// <param name="recipe">A recipe named elsewhere (e.g. 'steer recipes run NAME'), added to the rest.</param>
-    public SteeringChoice Build(ParseResult parse, LanguageModel model, Recipe? recipe = null)
+    /// <param name="promptIds">The prompt being steered, which --coeff-relative measures; commands without one refuse that option.</param>
+    public SteeringChoice Build(ParseResult parse, LanguageModel model, Recipe? recipe = null, IReadOnlyList<int>? promptIds = null)
     {
         var options = Options(parse);
         if (parse.GetValue(_recipe) is { } recipeName) recipe = RecipeBook.Find(recipeName);
         var scaled = recipe?.For(model, PadId(parse));
-        var notes = scaled?.Notes ?? [];
+        IReadOnlyList<string> notes = scaled?.Notes ?? [];
         List<Addition> additions = [.. scaled?.Additions ?? []];
         additions.AddRange(Additions(parse, model));
         var vector = additions.Count == 0 ? null : ActAdd.Build(model, additions);
@@ -103,6 +108,14 @@ internal sealed class SteeringArguments
             var loaded = SteeringVectorFiles.Load(path, model);
             if (parse.GetValue(_vectorScale) is { } scale) loaded *= scale;
             vector = vector is null ? loaded : vector + loaded;
+        }
+        if (parse.GetValue(_coeffRelative) is { } ratio && vector is not null)
+        {
+            if (promptIds is null)
+                throw new SteerException(ErrorKind.InvalidArgument, "--coeff-relative measures the prompt being steered; use it with generate, compare or score");
+            (vector, var coefficients) = RelativeScale.Apply(model, vector, promptIds, ratio);
+            notes = [.. notes, .. coefficients.Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"--coeff-relative {ratio:G4}: {c.Key} scaled by {c.Value:G5}"))];
         }
         return new SteeringChoice(vector, options, recipe, notes);
     }

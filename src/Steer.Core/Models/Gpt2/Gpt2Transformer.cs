@@ -48,6 +48,8 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     public IEnumerable<(string Name, Tensor Tensor)> Weights() =>
         named_parameters().Select(p => (p.name, (Tensor)p.parameter));
 
+    public Tensor Unembedding => _wte.Weight;
+
     public KvCache CreateCache(long batch, long capacity) =>
         new(Config.Layers, batch, Config.Heads, capacity, Config.HeadDim, DType, Device);
 

@@ -65,6 +65,8 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
     public IEnumerable<(string Name, Tensor Tensor)> Weights() =>
         named_parameters().Select(p => (p.name, (Tensor)p.parameter));
 
+    public Tensor Unembedding => _lmHead?.Weight ?? _model.EmbedTokens.Weight;
+
     public KvCache CreateCache(long batch, long capacity) =>
         new(Config.Layers, batch, Config.KvHeads, capacity, Config.HeadDim, DType, Device);
 
