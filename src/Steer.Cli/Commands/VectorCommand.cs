@@ -14,6 +14,17 @@ namespace Steer.Cli.Commands;
 /// </summary>
 internal static class VectorCommand
 {
+    /// <summary>"resid_post" (a kind for every block) or "blocks.6.hook_resid_pre" (one hook point, aliases allowed).</summary>
+    private static (string Kind, int? Layer) ParseHookPoint(LanguageModel model, string text)
+    {
+        if (!text.StartsWith("blocks.", StringComparison.Ordinal)) return (text, null);
+        var name = model.Description.ResolveHookPoint(text);
+        var layer = Steer.Hooks.HookNames.LayerOf(name)!.Value;
+        var kind = name[$"blocks.{layer}.hook_".Length..];
+        return kind is "resid_pre" or "resid_mid" or "resid_post" ? (kind, layer)
+            : throw new SteerException(ErrorKind.InvalidArgument, $"--hook-point {text}: dataset vectors are read from a residual stream (hook_resid_pre, hook_resid_mid or hook_resid_post)");
+    }
+
     /// <summary>Reports synchronously on the calling thread (Progress&lt;T&gt; would post to the thread pool and interleave).</summary>
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
@@ -29,7 +40,12 @@ internal static class VectorCommand
         var method = new Option<string>("--method") { Description = "actadd (from --plus/--minus, the default), caa, pca-diff or pca-center (from --dataset).", DefaultValueFactory = _ => "actadd" };
         var dataset = new Option<string?>("--dataset") { Description = "Contrastive pairs: JSONL {\"positive\", \"negative\"} per line, or CAA's A/B JSON list." };
         var layers = new Option<string?>("--layers") { Description = "Blocks to make a vector at: A..B or a list such as 2,4,6. Default: every block (for .gguf, every block a control vector can steer: 1..n-1)." };
-        var residual = new Option<string>("--residual") { Description = "Which residual stream of each block: resid_post (default, llama.cpp's and repeng's), resid_pre or resid_mid.", DefaultValueFactory = _ => "resid_post" };
+        var residual = new Option<string>("--hook-point")
+        {
+            Description = "Which residual stream of each block: resid_post (default, llama.cpp's and repeng's), resid_pre or resid_mid; " +
+                "or one residual hook point such as blocks.6.hook_resid_pre (then --layers is not taken).",
+            DefaultValueFactory = _ => "resid_post",
+        };
         var token = new Option<string>("--token") { Description = "last (each text's last token) or mean (over its tokens, BOS excluded).", DefaultValueFactory = _ => "last" };
         var batch = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => 32 };
         var command = new Command("vector", "Compute a steering vector (ActAdd from a prompt pair, or CAA/PCA from a dataset) and save it with its provenance.")
@@ -54,13 +70,17 @@ internal static class VectorCommand
             if (fromDataset)
             {
                 var pairs = ContrastiveDataset.Load(parse.GetValue(dataset)!);
+                var (kind, layer) = ParseHookPoint(lm, parse.GetValue(residual)!);
+                if (layer is not null && parse.GetValue(layers) is not null)
+                    throw new SteerException(ErrorKind.InvalidArgument, "--hook-point names one hook point; leave out --layers, or give --hook-point resid_pre|resid_mid|resid_post");
                 var options = new DatasetVectorOptions
                 {
                     Method = DatasetVectors.ParseMethod(methodName),
                     // A GGUF file cannot hold block 0's output, so its default is the blocks it can (llama.cpp's generator's too).
-                    Layers = parse.GetValue(layers) is { } list ? SweepGrid.ParseLayers(list)
-                        : SteeringVectorFiles.IsGguf(path) ? ControlVectorFile.Layers(lm, parse.GetValue(residual)!) : null,
-                    Residual = parse.GetValue(residual)!,
+                    Layers = layer is { } one ? [one]
+                        : parse.GetValue(layers) is { } list ? SweepGrid.ParseLayers(list)
+                        : SteeringVectorFiles.IsGguf(path) ? ControlVectorFile.Layers(lm, kind) : null,
+                    Residual = kind,
                     Token = parse.GetValue(token)!.ToLowerInvariant() switch
                     {
                         "last" => TokenReduction.Last,

@@ -93,6 +93,19 @@ public sealed class ControlVectorSpecs(CliModelFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void Hook_point_takes_a_residual_kind_or_one_residual_hook_point()
+    {
+        var file = _directory.File("pre.safetensors");
+
+        var one = Cli.Run("vector", "--model", fixture.Directory, "--method", "caa", "--dataset", Dataset(), "--hook-point", "blocks.1.hook_in", "--out", file);
+        var notResidual = Cli.Run("vector", "--model", fixture.Directory, "--method", "caa", "--dataset", Dataset(), "--hook-point", "blocks.1.hook_attn_out", "--out", file);
+
+        one.ExitCode.ShouldBe(0, one.Error);
+        SteeringVectorFile.Load(file).Components.Single().HookPoint.ShouldBe("blocks.1.hook_resid_pre");
+        notResidual.ShouldFailWith(2, "dataset vectors are read from a residual stream");
+    }
+
+    [Fact]
     public void Dataset_errors_and_unwritable_layers_fail_before_any_work()
     {
         var broken = _directory.File("broken.jsonl");
