@@ -14,7 +14,7 @@ internal static class FilePlan
 
     /// <summary>Tokenizer and generation files, fetched when the repository has them.</summary>
     private static readonly string[] Optional =
-        ["tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
+        ["tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "chat_template.jinja"];
 
     /// <summary>
     /// The files to fetch, in order; with a sharded checkpoint the shards are not included yet, since they are

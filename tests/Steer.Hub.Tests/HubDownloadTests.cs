@@ -102,7 +102,7 @@ public sealed class HubDownloadTests : HubTestBase
 
         // Assert
         snapshot.Files.ShouldBe(["config.json", "model.safetensors.index.json", "tokenizer_config.json", "generation_config.json",
-            "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]);
+            "chat_template.jinja", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]);
         files.WeightFiles.Select(Path.GetFileName).ShouldBe(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]);
     }
 

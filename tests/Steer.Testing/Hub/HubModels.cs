@@ -17,7 +17,7 @@ internal static class HubModels
     private static readonly Lazy<IReadOnlyDictionary<string, byte[]>> s_sharded = new(() => Build(sharded: true));
 
     /// <summary>Files Steer fetches from <see cref="Single"/>, in the order it fetches them.</summary>
-    public static readonly string[] SingleFetched = ["config.json", "model.safetensors", "tokenizer_config.json", "generation_config.json"];
+    public static readonly string[] SingleFetched = ["config.json", "model.safetensors", "tokenizer_config.json", "generation_config.json", "chat_template.jinja"];
 
     /// <summary>config.json and model.safetensors of <see cref="Checkpoints.Config"/> (about 100 KB), with extras.</summary>
     public static IReadOnlyDictionary<string, byte[]> Single => s_single.Value;
@@ -49,6 +49,7 @@ internal static class HubModels
         var files = Directory.EnumerateFiles(directory.Path).ToDictionary(path => Path.GetFileName(path), File.ReadAllBytes);
         files["tokenizer_config.json"] = Encoding.UTF8.GetBytes("""{"model_max_length": 32}""");
         files["generation_config.json"] = Encoding.UTF8.GetBytes("""{"bos_token_id": 50256}""");
+        files["chat_template.jinja"] = Encoding.UTF8.GetBytes("{{ messages[0].content }}");
         files["README.md"] = Encoding.UTF8.GetBytes("# a formula model\n");
         files["pytorch_model.bin"] = Encoding.ASCII.GetBytes("never fetched");
         files["flax_model.msgpack"] = Encoding.ASCII.GetBytes("never fetched");
