@@ -234,7 +234,7 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
                     return u.Op switch
                     {
                         "not" => !Py.Truthy(v),
-                        "-" => v is double d ? -d : Py.IsNumber(v) ? -Py.ToLong(v) : throw Py.Error($"bad operand type for unary -: '{Py.TypeName(v)}'", u.Line),
+                        "-" => v is double d ? -d : Py.IsNumber(v) ? (object)(-Py.ToLong(v)) : throw Py.Error($"bad operand type for unary -: '{Py.TypeName(v)}'", u.Line),
                         _ => Py.IsNumber(v) ? v : throw Py.Error($"bad operand type for unary +: '{Py.TypeName(v)}'", u.Line),
                     };
                 }
@@ -340,18 +340,18 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
             double dx = Py.ToDouble(a), dy = Py.ToDouble(b);
             switch (op)
             {
-                case "+": return ints ? x + y : dx + dy;
-                case "-": return ints ? x - y : dx - dy;
-                case "*": return ints ? x * y : dx * dy;
+                case "+": return ints ? (object)(x + y) : dx + dy;
+                case "-": return ints ? (object)(x - y) : dx - dy;
+                case "*": return ints ? (object)(x * y) : dx * dy;
                 case "/": if (dy == 0) throw Py.Error("division by zero", line); return dx / dy;
                 case "//":
                     if (dy == 0) throw Py.Error("division by zero", line);
-                    return ints ? (long)Math.Floor((double)x / y) : Math.Floor(dx / dy);
+                    return ints ? (object)((long)Math.Floor((double)x / y)) : Math.Floor(dx / dy);
                 case "%":
                     if (dy == 0) throw Py.Error("modulo by zero", line);
-                    if (ints) { long m = x % y; return m != 0 && (m < 0) != (y < 0) ? m + y : m; }
+                    if (ints) { long m = x % y; return (object)(m != 0 && (m < 0) != (y < 0) ? m + y : m); }
                     { double m = dx % dy; return m != 0 && (m < 0) != (dy < 0) ? m + dy : m; }
-                case "**": return ints && y >= 0 ? (long)Math.Pow(x, y) : Math.Pow(dx, dy);
+                case "**": return ints && y >= 0 ? (object)((long)Math.Pow(x, y)) : Math.Pow(dx, dy);
             }
         }
         if (op == "+" && a is string s1 && b is string s2) return s1 + s2;
