@@ -184,14 +184,12 @@ internal static class Py
         double abs = Math.Abs(d);
         if (abs != 0 && (abs < 1e-4 || abs >= 1e16))
         {
-            var e = d.ToString("E16", CultureInfo.InvariantCulture);
             // Shortest round-trip mantissa, Python-style exponent (e-05, e+16).
             var r = d.ToString("R", CultureInfo.InvariantCulture);
             int ei = r.IndexOf('E');
             if (ei < 0) return r;
             string mant = r[..ei], exp = r[(ei + 1)..];
             int n = int.Parse(exp, CultureInfo.InvariantCulture);
-            _ = e;
             return mant + "e" + (n < 0 ? "-" : "+") + Math.Abs(n).ToString("00", CultureInfo.InvariantCulture);
         }
         var s = d.ToString("R", CultureInfo.InvariantCulture);
@@ -235,10 +233,9 @@ internal static class Py
 
     static List<object?> Chars(string s)
     {
+        // Python strings are sequences of code points, so a non-BMP emoji is one item, not two UTF-16 halves.
         var r = new List<object?>();
-        var e = StringInfo.GetTextElementEnumerator(s);
         foreach (var rune in s.EnumerateRunes()) r.Add(rune.ToString());
-        _ = e;
         return r;
     }
 }

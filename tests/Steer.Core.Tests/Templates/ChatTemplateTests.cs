@@ -80,6 +80,15 @@ public class ChatTemplateTests
     [InlineData("{{ strftime_now('%d %b %Y') }}", "26 Jul 2024")]
     public void Statements_loops_macros_and_methods(string source, string expected) => Render(source).ShouldBe(expected);
 
+    // Outputs checked against Python Jinja2 3.1.2 in the same environment as transformers.
+    [Theory]
+    [InlineData("{% for i in [1,2] %}{% if i == 1 %}{% set z = 5 %}{% endif %}{{ z }},{% endfor %}", "5,,")]
+    [InlineData("{{ 'abc'[1:] }} {{ 'abc'[-1] }} {{ 'abc' | length }} {{ {'a':1}.get('b', 2) }} {{ 1.5e-7 }} {{ 1e20 }} {{ 3 / 2 }} {{ 4 / 2 }}", "bc c 3 2 1.5e-07 1e+20 1.5 2.0")]
+    [InlineData("{{ ('a', 'b') }} {{ 'a' * 3 }} {{ [1] + [2] }} {{ 'x' if false }}|{{ 1 if true else 2 }}", "('a', 'b') aaa [1, 2] |1")]
+    [InlineData("{% set d = {'a': 1} %}{{ d.items() | list }} {{ d }}", "[('a', 1)] {'a': 1}")]
+    [InlineData("{{ 'Ab c' | title }} {{ 'ab' | capitalize }} {{ 2 ** 10 }} {{ [3,1,2] | sort }} {{ [1,2] | join(',') }}", "Ab C Ab 1024 [1, 2, 3] 1,2")]
+    public void Matches_python_jinja(string source, string expected) => Render(source).ShouldBe(expected);
+
     [Fact]
     public void Loop_unpacking_keeps_key_order() =>
         Render("{% for k, v in d | items %}{{ k }}={{ v }},{% endfor %}{% for k, v in d.items() %}{{ k }}{% endfor %}", """{"d": {"z": 1, "a": 2}}""")
