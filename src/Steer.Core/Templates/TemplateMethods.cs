@@ -68,7 +68,7 @@ internal static class TemplateMethods
         long a = Norm(start, st > 0 ? 0 : n - 1), b = Norm(stop, st > 0 ? n : -1);
         var r = new List<object?>();
         for (long i = a; st > 0 ? i < b : i > b; i += st) r.Add(items[(int)i]);
-        return target is string ? string.Concat(r.Select(Py.Str)) : target is object?[] ? r.ToArray() : r;
+        return target is string ? string.Concat(r.Select(Py.Str)) : target is object?[]? r.ToArray() : r;
     }
 
     public static object? Call(object? target, string name, List<object?> args, int line)
