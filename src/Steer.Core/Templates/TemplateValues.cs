@@ -187,7 +187,14 @@ internal static class Py
             // Shortest round-trip mantissa, Python-style exponent (e-05, e+16).
             var r = d.ToString("R", CultureInfo.InvariantCulture);
             int ei = r.IndexOf('E');
-            if (ei < 0) return r;
+            if (ei < 0)
+            {
+                // .NET printed a large value in full ("10000000000000000"); Python writes 1e+16.
+                string sign = r.StartsWith('-') ? "-" : "", digits = r.TrimStart('-');
+                int exp10 = digits.Length - 1;
+                string sig = digits.TrimEnd('0');
+                return sign + sig[0] + (sig.Length > 1 ? "." + sig[1..] : "") + "e+" + exp10.ToString("00", CultureInfo.InvariantCulture);
+            }
             string mant = r[..ei], exp = r[(ei + 1)..];
             int n = int.Parse(exp, CultureInfo.InvariantCulture);
             return mant + "e" + (n < 0 ? "-" : "+") + Math.Abs(n).ToString("00", CultureInfo.InvariantCulture);

@@ -89,6 +89,24 @@ public class ChatTemplateTests
     [InlineData("{{ 'Ab c' | title }} {{ 'ab' | capitalize }} {{ 2 ** 10 }} {{ [3,1,2] | sort }} {{ [1,2] | join(',') }}", "Ab C Ab 1024 [1, 2, 3] 1,2")]
     public void Matches_python_jinja(string source, string expected) => Render(source).ShouldBe(expected);
 
+    [Theory]
+    [InlineData("{{ none.x }}|{{ 'a' ~ none }}|{{ [1,2] | first }}|{{ m | map(attribute='role') | join(',') }}", "|aNone|1|user,assistant")]
+    [InlineData("{{ nope | default('d') }}|{{ '' | default('d', true) }}|{{ 'a,b,c'.split(',', 1) }}|{{ 'a b c'.rsplit(' ', 1) }}", "d|d|['a', 'b,c']|['a b', 'c']")]
+    [InlineData("{{ 10 / 4 }} {{ 0.1 + 0.2 }} {{ 1 < 2 < 3 }} {{ 'é' | upper }} {{ not nope is defined }}", "2.5 0.30000000000000004 True É True")]
+    [InlineData("{% for a, b in [[1,2],[3,4]] %}{{ a }}{{ b }}{{ loop.length }}{{ loop.revindex }}{{ loop.index }};{% endfor %}", "12221;34212;")]
+    [InlineData("{{ ('a', 1) | tojson }} {{ '😀' | tojson }} {{ 'x' in ['x'] }} {{ 'k' in {'k':1} }} {{ 'a' not in 'abc' }}", "[\"a\", 1] \"😀\" True True False")]
+    [InlineData("{% macro g(a, b='B') %}{{ a }}{{ b }}{% endmacro %}{{ g('A') }}{{ g('A', b='C') }}{{ g() }}", "ABACB")]
+    [InlineData("  {# c #}\nx{{ \"a\" 'b' }}{{ {'a':1,'b':2} | length }}{{ 5 | string + 'a' }}{{ 'x' is string }}{{ 5 is number }}", "xab25aTrueTrue")]
+    [InlineData("{% set x %}block {{ 1 }}{% endset %}[{{ x }}]{% for k in {'z':1,'a':2} %}{{ k }}{% endfor %}", "[block 1]za")]
+    [InlineData("{{ m[0]['role'] | upper }} {{ m | length }} {{ m[5] is defined }} {{ m[-1].role }}", "USER 2 False assistant")]
+    [InlineData("{{ 'Hello World'.startswith(('x', 'He')) }} {{ ' x '.lstrip() }}| {{ 'aXbX'.replace('X', '-', 1) }} {{ 'abc'.find('c') }}", "True x | a-bX 2")]
+    [InlineData("{% for m in m %}{{ m.role }}{% endfor %}{{ m | selectattr('role', 'equalto', 'user') | map(attribute='role') | list }}", "userassistant['user']")]
+    [InlineData("{{ 3 - 5 }} {{ -3 // 2 }} {{ 2.0 * 3 }} {{ 7 % -3 }} {{ true + 1 }} {{ 1e16 }} {{ 123456789.123 }} {{ 0.0001 }}", "-2 -2 6.0 -2 2 1e+16 123456789.123 0.0001")]
+    [InlineData("{% if m %}{% set n = m | length %}{% endif %}{{ n }}{{ m is iterable }}{{ m is mapping }}{{ m[0] is mapping }}{{ m is sequence }}", "2TrueFalseTrueTrue")]
+    [InlineData("{{ m | tojson(indent=2) }}", "[\n  {\n    \"role\": \"user\",\n    \"content\": \" hi \"\n  },\n  {\n    \"role\": \"assistant\"\n  }\n]")]
+    public void Matches_python_jinja_on_messages(string source, string expected) =>
+        Render(source, """{"m": [{"role": "user", "content": " hi "}, {"role": "assistant"}]}""").ShouldBe(expected);
+
     [Fact]
     public void Loop_unpacking_keeps_key_order() =>
         Render("{% for k, v in d | items %}{{ k }}={{ v }},{% endfor %}{% for k, v in d.items() %}{{ k }}{% endfor %}", """{"d": {"z": 1, "a": 2}}""")
