@@ -29,7 +29,9 @@ internal sealed class ChatTemplate
     public static ChatTemplate Parse(string source)
     {
         if (Cache.TryGetValue(source, out var cached)) return cached;
-        var template = new ChatTemplate(TemplateParser.Parse(source));
+        ChatTemplate template;
+        try { template = new ChatTemplate(TemplateParser.Parse(source)); }
+        catch (InsufficientExecutionStackException) { throw TooDeep(); }
         if (Cache.Count < 64) Cache.TryAdd(source, template); // bounded: sources may be user-supplied
         return template;
     }
@@ -44,8 +46,11 @@ internal sealed class ChatTemplate
         var globals = evaluator.CreateGlobals();
         var vars = new Scope(globals);
         foreach (var (k, v) in variables) vars.Set(k, Py.FromDotNet(v));
-        return evaluator.Render(_nodes, vars);
+        try { return evaluator.Render(_nodes, vars); }
+        catch (InsufficientExecutionStackException) { throw TooDeep(); }
     }
+
+    static SteerException TooDeep() => new(ErrorKind.InvalidArgument, "chat template: limit exceeded: nesting too deep");
 }
 
 /// <summary>Python's strftime for the directives chat templates use, culture-independent (C locale).</summary>

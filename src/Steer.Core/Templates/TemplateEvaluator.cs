@@ -87,6 +87,7 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
 
     Flow Exec(Node node, Scope scope)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (node)
         {
             case TextNode t: Write(t.Text); return Flow.Normal;
@@ -203,6 +204,7 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
 
     object? Eval(Expr e, Scope scope)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (e)
         {
             case LiteralExpr l: return l.Value;

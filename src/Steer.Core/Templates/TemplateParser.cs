@@ -34,6 +34,8 @@ internal sealed class TemplateParser(List<Token> tokens)
     /// <summary>Parses nodes until one of <paramref name="ends"/> opens a tag; returns that tag's name (consumed).</summary>
     List<Node> ParseBody(string[] ends, out string? endTag)
     {
+        // Untrusted templates may nest without end; fail cleanly instead of overflowing the stack.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var nodes = new List<Node>();
         while (true)
         {
@@ -185,6 +187,7 @@ internal sealed class TemplateParser(List<Token> tokens)
 
     public Expr ParseExpression()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         var e = ParseOr();
         if (IsName("if"))
         {
@@ -215,6 +218,7 @@ internal sealed class TemplateParser(List<Token> tokens)
 
     Expr ParseNot()
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (IsName("not")) { int l = Next().Line; return new UnaryExpr("not", ParseNot(), l); }
         return ParseCompare();
     }
@@ -272,6 +276,7 @@ internal sealed class TemplateParser(List<Token> tokens)
 
     Expr ParseUnary(bool withFilter)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Expr e;
         if (IsOp("-") || IsOp("+")) { var t = Next(); e = new UnaryExpr(t.Value, ParseUnary(false), t.Line); }
         else e = ParsePostfix(ParsePrimary());

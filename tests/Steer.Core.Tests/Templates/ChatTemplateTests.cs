@@ -129,6 +129,13 @@ public class ChatTemplateTests
     public void Sandbox_limits_stop_runaway_templates(string source, string limit) => Fails(source).Message.ShouldContain(limit);
 
     [Fact]
+    public void Deep_nesting_fails_cleanly()
+    {
+        Fails("{{ " + new string('(', 100_000) + "1" + new string(')', 100_000) + " }}").Message.ShouldContain("nesting too deep");
+        Fails(string.Concat(Enumerable.Repeat("{% if true %}", 100_000))).Message.ShouldContain("nesting too deep");
+    }
+
+    [Fact]
     public void Smaller_limits_apply() =>
         Fails("{% for i in range(20) %}{% endfor %}", limits: new TemplateLimits(MaxLoopIterations: 10)).Message.ShouldContain("more than 10 loop iterations");
 
