@@ -66,8 +66,7 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
         return r;
     }
 
-    static SteerException LimitError(string what, long limit) =>
-        new(ErrorKind.InvalidArgument, $"chat template: limit exceeded: more than {limit} {what}");
+    static SteerException LimitError(string what, long limit) => Py.LimitError(what, limit);
 
     void Write(string s)
     {
@@ -91,7 +90,13 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
         switch (node)
         {
             case TextNode t: Write(t.Text); return Flow.Normal;
-            case OutputNode o: Write(Py.Str(Eval(o.Value, scope))); return Flow.Normal;
+            case OutputNode o:
+                {
+                    var v = Eval(o.Value, scope);
+                    if (v is not string) Py.EnsureSize(v, limits.MaxOutputChars);
+                    Write(Py.Str(v));
+                    return Flow.Normal;
+                }
             case IfNode i:
                 foreach (var (cond, body) in i.Branches)
                     if (Py.Truthy(Eval(cond, scope))) return Exec(body, scope);
@@ -223,7 +228,10 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
             case FilterExpr f:
                 {
                     var (args, kwargs) = EvalArgs(f.Args, f.Kwargs, scope);
-                    return TemplateFilters.ApplyFilter(f.Name, Eval(f.Target, scope), args, kwargs, f.Line);
+                    var target = Eval(f.Target, scope);
+                    if (f.Name is "tojson" or "join" or "string" && target is not string)
+                        Py.EnsureSize(target, limits.MaxOutputChars);
+                    return TemplateFilters.ApplyFilter(f.Name, target, args, kwargs, f.Line);
                 }
             case TestExpr t:
                 {
@@ -245,7 +253,10 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
                     var left = Eval(b.Left, scope);
                     if (b.Op == "and") return Py.Truthy(left) ? Eval(b.Right, scope) : left;
                     if (b.Op == "or") return Py.Truthy(left) ? left : Eval(b.Right, scope);
-                    return Arith(b.Op, left, Eval(b.Right, scope), b.Line);
+                    var result = Arith(b.Op, left, Eval(b.Right, scope), b.Line);
+                    if ((result is string rs && rs.Length > limits.MaxOutputChars) || (result is List<object?> rl && rl.Count > limits.MaxOutputChars))
+                        throw LimitError("characters in a value", limits.MaxOutputChars);
+                    return result;
                 }
             case CompareExpr c:
                 {
@@ -314,6 +325,12 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
         };
     }
 
+    static long Checked(Func<long> f, int line)
+    {
+        try { return f(); }
+        catch (OverflowException) { throw Py.Error("integer overflow (64-bit integers only)", line); }
+    }
+
     public static bool Contains(object? container, object? item, int line) => container switch
     {
         Undefined => false,
@@ -342,9 +359,10 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
             double dx = Py.ToDouble(a), dy = Py.ToDouble(b);
             switch (op)
             {
-                case "+": return ints ? (object)(x + y) : dx + dy;
-                case "-": return ints ? (object)(x - y) : dx - dy;
-                case "*": return ints ? (object)(x * y) : dx * dy;
+                // Python ints are unbounded; ours are 64-bit, so overflow is an error rather than a wrong number.
+                case "+": return ints ? (object)Checked(() => checked(x + y), line) : dx + dy;
+                case "-": return ints ? (object)Checked(() => checked(x - y), line) : dx - dy;
+                case "*": return ints ? (object)Checked(() => checked(x * y), line) : dx * dy;
                 case "/": if (dy == 0) throw Py.Error("division by zero", line); return dx / dy;
                 case "//":
                     if (dy == 0) throw Py.Error("division by zero", line);
@@ -362,7 +380,7 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
         {
             string s = a as string ?? (string)b!;
             long n = a is long na ? na : (long)b!;
-            if (n * s.Length > 1_000_000) throw LimitError("characters in a repeated string", 1_000_000);
+            if (n * s.Length > Py.MaxIntermediateChars) throw LimitError("characters in a value", Py.MaxIntermediateChars);
             return n <= 0 ? "" : string.Concat(Enumerable.Repeat(s, (int)n));
         }
         if (op == "+" && (a is string || b is string))

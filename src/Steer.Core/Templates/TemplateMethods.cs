@@ -95,6 +95,13 @@ internal static class TemplateMethods
                         {
                             string old = Py.Str(A(0)), repl = Py.Str(A(1));
                             long count = A(2) is null ? -1 : Py.ToLong(A(2));
+                            if (old.Length > 0 && repl.Length > old.Length)
+                            {
+                                long hits = (s.Length - s.Replace(old, "", StringComparison.Ordinal).Length) / old.Length;
+                                if (count >= 0) hits = Math.Min(hits, count);
+                                if (s.Length + hits * (repl.Length - old.Length) > Py.MaxIntermediateChars)
+                                    throw Py.LimitError("characters in a value", Py.MaxIntermediateChars);
+                            }
                             if (count < 0) return old.Length == 0 ? s : s.Replace(old, repl, StringComparison.Ordinal);
                             var sb = new System.Text.StringBuilder();
                             int pos = 0;

@@ -59,6 +59,35 @@ internal static class Py
 {
     public static SteerException Error(string message, int line) => TemplateLexer.Error(message, line);
 
+    /// <summary>Hard cap on any single string a template builds inside one operation (replace, '*').</summary>
+    public const int MaxIntermediateChars = 10_000_000;
+
+    public static SteerException LimitError(string what, long limit) =>
+        new(ErrorKind.InvalidArgument, $"chat template: limit exceeded: more than {limit} {what}");
+
+    /// <summary>
+    /// Fails when printing or serialising <paramref name="v"/> could exceed <paramref name="cap"/> characters:
+    /// a list holding one large string many times would otherwise blow up memory before the output check.
+    /// </summary>
+    public static void EnsureSize(object? v, long cap)
+    {
+        long total = 0;
+        void Walk(object? x)
+        {
+            if (total > cap) return;
+            switch (x)
+            {
+                case string s: total += s.Length + 2; break;
+                case List<object?> l: foreach (var i in l) { total += 2; Walk(i); if (total > cap) return; } break;
+                case object?[] t: foreach (var i in t) { total += 2; Walk(i); if (total > cap) return; } break;
+                case PyDict d: foreach (var (k, i) in d) { total += k.Length + 4; Walk(i); if (total > cap) return; } break;
+                default: total += 8; break;
+            }
+        }
+        Walk(v);
+        if (total > cap) throw LimitError("characters in a value", cap);
+    }
+
     public static object? FromJson(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Object => FromJsonObject(e),

@@ -126,6 +126,9 @@ public class ChatTemplateTests
     [InlineData("{% for i in range(1000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}", "loop iterations")]
     [InlineData("{% for i in range(90000) %}xxxxxxxxxxxxxxxxxxxx{% endfor %}", "output characters")]
     [InlineData("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "nested macro calls")]
+    [InlineData("{% set ns = namespace(s='ab') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}{% endfor %}", "characters in a value")]
+    [InlineData("{% macro f(s, n) %}{% if n > 0 %}{{ f(s.replace('a', 'aaaaaaaaaa'), n - 1) | length }}{% endif %}{% endmacro %}{{ f('a', 20) }}", "characters in a value")]
+    [InlineData("{% set l = ['x' * 100000] %}{% set ns = namespace(l=l) %}{% for i in range(20) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}{{ ns.l | tojson }}", "characters in a value")]
     public void Sandbox_limits_stop_runaway_templates(string source, string limit) => Fails(source).Message.ShouldContain(limit);
 
     [Fact]
