@@ -32,7 +32,9 @@ internal sealed class ChatTemplate
         ChatTemplate template;
         try { template = new ChatTemplate(TemplateParser.Parse(source)); }
         catch (InsufficientExecutionStackException) { throw TooDeep(); }
-        if (Cache.Count < 64) Cache.TryAdd(source, template); // bounded: sources may be user-supplied
+        // Bounded, since sources may be user-supplied: when full, start over rather than track recency.
+        if (Cache.Count >= 256) Cache.Clear();
+        Cache.TryAdd(source, template);
         return template;
     }
 

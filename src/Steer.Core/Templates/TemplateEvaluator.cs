@@ -325,6 +325,30 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
         };
     }
 
+    /// <summary>Python's printf-style <c>'%s' % x</c> for the conversions templates use (%s, %r, %d, %i, %%).</summary>
+    static string PercentFormat(string fmt, object?[] args, int line)
+    {
+        var sb = new StringBuilder();
+        int next = 0;
+        for (int i = 0; i < fmt.Length; i++)
+        {
+            if (fmt[i] != '%') { sb.Append(fmt[i]); continue; }
+            char c = i + 1 < fmt.Length ? fmt[++i] : '\0';
+            if (c == '%') { sb.Append('%'); continue; }
+            if (next >= args.Length) throw Py.Error("not enough arguments for format string", line);
+            var arg = args[next++];
+            sb.Append(c switch
+            {
+                's' => Py.Str(arg),
+                'r' => Py.Repr(arg),
+                'd' or 'i' when Py.IsNumber(arg) => Py.ToLong(arg).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw Py.Error($"unsupported format character '{c}'", line),
+            });
+        }
+        if (next < args.Length) throw Py.Error("not all arguments converted during string formatting", line);
+        return sb.ToString();
+    }
+
     static long Checked(Func<long> f, int line)
     {
         try { return f(); }
@@ -375,6 +399,7 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
             }
         }
         if (op == "+" && a is string s1 && b is string s2) return s1 + s2;
+        if (op == "%" && a is string fmt) return PercentFormat(fmt, b is object?[] tuple ? tuple : [b], line);
         if (op == "+" && a is List<object?> l1 && b is List<object?> l2) return l1.Concat(l2).ToList();
         if (op == "*" && (a is string || b is string) && (a is long || b is long))
         {

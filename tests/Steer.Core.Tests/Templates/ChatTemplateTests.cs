@@ -104,6 +104,13 @@ public class ChatTemplateTests
     [InlineData("{{ 3 - 5 }} {{ -3 // 2 }} {{ 2.0 * 3 }} {{ 7 % -3 }} {{ true + 1 }} {{ 1e16 }} {{ 123456789.123 }} {{ 0.0001 }}", "-2 -2 6.0 -2 2 1e+16 123456789.123 0.0001")]
     [InlineData("{% if m %}{% set n = m | length %}{% endif %}{{ n }}{{ m is iterable }}{{ m is mapping }}{{ m[0] is mapping }}{{ m is sequence }}", "2TrueFalseTrueTrue")]
     [InlineData("{{ m | tojson(indent=2) }}", "[\n  {\n    \"role\": \"user\",\n    \"content\": \" hi \"\n  },\n  {\n    \"role\": \"assistant\"\n  }\n]")]
+    [InlineData("{% set x = 1 %}{% for i in [1,2] %}{{ x }}{% set x = 5 %}{{ x }}{% endfor %}{{ x }}", "15151")]
+    [InlineData("{% macro f() %}{{ top }}{{ m | length }}{% endmacro %}{% set top = 'T' %}{{ f() }}", "T2")]
+    [InlineData("{% for i in [1] %}{% for j in [1,2] %}{{ loop.index }}{% endfor %}{{ loop.index }}{% endfor %}", "121")]
+    [InlineData("{% if true %}a{% endif %}  \n  {% if true %}b{% endif %}", "a  \nb")]
+    [InlineData("{{ m[0].content | trim }}|{{ m[1].content is defined }}|{{ m[1]['content'] }}|{{ m | last }}", "hi|False||{'role': 'assistant'}")]
+    [InlineData("{% set d = {'b': 1, 'a': 2} %}{{ d | dictsort }}{{ d.keys() | list }}{{ d.values() | list }}", "[('a', 2), ('b', 1)]['b', 'a'][1, 2]")]
+    [InlineData("{{ '%s-%s' % ('a', 'b') }}", "a-b")]
     public void Matches_python_jinja_on_messages(string source, string expected) =>
         Render(source, """{"m": [{"role": "user", "content": " hi "}, {"role": "assistant"}]}""").ShouldBe(expected);
 
