@@ -118,9 +118,17 @@ internal static class Py
         List<object?> l => l.Select(FromDotNet).ToList(),
         object?[] t => t.Select(FromDotNet).ToArray(),
         IEnumerable<KeyValuePair<string, object?>> d => ToDict(d),
+        System.Collections.IDictionary d => ToDict(Entries(d)),
         System.Collections.IEnumerable e when v is not string => e.Cast<object?>().Select(FromDotNet).ToList(),
         _ => throw new SteerException(ErrorKind.InvalidArgument, $"chat template: unsupported variable type {v.GetType().Name}"),
     };
+
+    static IEnumerable<KeyValuePair<string, object?>> Entries(System.Collections.IDictionary d)
+    {
+        var e = d.GetEnumerator();
+        while (e.MoveNext())
+            yield return KeyValuePair.Create(Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "", e.Value);
+    }
 
     static PyDict ToDict(IEnumerable<KeyValuePair<string, object?>> d)
     {

@@ -165,6 +165,24 @@ public class ChatTemplateTests
     }
 
     [Fact]
+    public void Plain_dotnet_values_are_accepted()
+    {
+        var messages = new List<object?>
+        {
+            new Dictionary<string, object?> { ["role"] = "user", ["content"] = "hi" },
+            new Dictionary<string, string> { ["role"] = "assistant", ["content"] = "yo" },
+        };
+        ChatTemplate.Parse("{% for m in messages %}{{ m.role }}:{{ m['content'] }};{% endfor %}{{ n + 1 }}{{ f }}")
+            .Render(new Dictionary<string, object?> { ["messages"] = messages, ["n"] = 41, ["f"] = true })
+            .ShouldBe("user:hi;assistant:yo;42True");
+    }
+
+    [Fact]
+    public void Other_dotnet_objects_are_refused_not_reflected_on() =>
+        Should.Throw<SteerException>(() => ChatTemplate.Parse("{{ x }}").Render(new Dictionary<string, object?> { ["x"] = new Uri("http://a") }))
+            .Message.ShouldContain("unsupported variable type");
+
+    [Fact]
     public void Parsed_templates_are_cached_and_reusable()
     {
         var t = ChatTemplate.Parse("{{ x }}!");
