@@ -20,6 +20,7 @@ public static class SteerCli
             SweepCommand.Create(context),
             RecipesCommand.Create(context),
             InspectCommand.Create(context),
+            TemplateCommand.Create(context),
             DownloadCommand.Create(context),
             BenchCommand.Create(context),
             DebugCommand.Create(context),

@@ -50,6 +50,9 @@ internal sealed class ModelArguments(CliContext context)
     public string ModelName(ParseResult parse, string? fallback = null) =>
         parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL") ?? fallback ?? DefaultModel;
 
+    /// <summary>The files of the model --model names (downloaded if needed), without loading it.</summary>
+    public ModelFiles Files(ParseResult parse) => ModelLocator.Resolve(ModelName(parse), parse.GetValue(_revision)!, Hub(parse));
+
     /// <summary>Whether --model or $STEER_MODEL names a model.</summary>
     public bool IsGiven(ParseResult parse) => (parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL")) is not null;
 

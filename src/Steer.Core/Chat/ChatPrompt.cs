@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Steer.Templates;
+
+namespace Steer.Chat;
+
+/// <summary>
+/// Renders a conversation through a model's chat template as transformers' <c>apply_chat_template</c> does: the
+/// variables <c>messages</c>, <c>tools</c> (or None), <c>documents</c> (None), <c>add_generation_prompt</c>, the
+/// tokenizer's special tokens, and every extra keyword argument (e.g. <c>enable_thinking</c>).
+/// </summary>
+public static class ChatPrompt
+{
+    /// <param name="messagesJson">A JSON list of messages, e.g. <c>[{"role": "user", "content": "Hi"}]</c>; key order is kept.</param>
+    /// <param name="toolsJson">A JSON list of tool definitions, or null.</param>
+    /// <param name="kwargsJson">A JSON object whose entries become template variables, or null.</param>
+    /// <param name="now">What <c>strftime_now</c> sees; null is the current time.</param>
+    /// <exception cref="SteerException">
+    /// InvalidArgument for malformed JSON, a template error (the template's own <c>raise_exception</c> message, as is),
+    /// or a sandbox limit; InvalidModel for a template Steer cannot parse.
+    /// </exception>
+    public static string Render(ChatTemplateSource source, string messagesJson, string? toolsJson = null, bool addGenerationPrompt = false,
+        string? kwargsJson = null, DateTime? now = null)
+    {
+        using var messages = Parse(messagesJson, "messages", JsonValueKind.Array);
+        using var tools = toolsJson is null ? null : Parse(toolsJson, "tools", JsonValueKind.Array);
+        using var kwargs = kwargsJson is null ? null : Parse(kwargsJson, "kwargs", JsonValueKind.Object);
+        var variables = new Dictionary<string, object?>(StringComparer.Ordinal)
+        {
+            ["messages"] = messages.RootElement,
+            ["tools"] = tools?.RootElement,
+            ["documents"] = null,
+            ["add_generation_prompt"] = addGenerationPrompt,
+        };
+        foreach (var (key, value) in source.SpecialTokens) variables[key] = value;
+        if (kwargs is not null)
+            foreach (var property in kwargs.RootElement.EnumerateObject()) variables[property.Name] = property.Value;
+        ChatTemplate template;
+        try
+        {
+            template = ChatTemplate.Parse(source.Template);
+        }
+        catch (SteerException e)
+        {
+            throw new SteerException(ErrorKind.InvalidModel, $"{source.Source}: {e.Message}");
+        }
+        try
+        {
+            return template.Render(variables, now: now);
+        }
+        catch (TemplateRaisedException e)
+        {
+            // The template's own words (e.g. "Conversation roles must alternate ..."), exactly as transformers raises them.
+            throw new SteerException(ErrorKind.InvalidArgument, e.Message);
+        }
+    }
+
+    private static JsonDocument Parse(string json, string what, JsonValueKind kind)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new SteerException(ErrorKind.InvalidArgument, $"{what}: not valid JSON ({e.Message})");
+        }
+        if (doc.RootElement.ValueKind == kind) return doc;
+        doc.Dispose();
+        throw new SteerException(ErrorKind.InvalidArgument, $"{what} must be a JSON {(kind == JsonValueKind.Array ? "list" : "object")}");
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Steer.Tests.IO;
+
+namespace Steer.Tests.Cli;
+
+/// <summary>steer template render prints exactly what transformers renders (the corpus in TestData/chat), or the template's error.</summary>
+public sealed class TemplateCommandSpecs : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    /// <summary>The template of a corpus file as a tokenizer_config.json, and the named case's messages as a file.</summary>
+    private (string Config, string Messages, JsonElement Case) Setup(string file, string conversation, bool generationPrompt)
+    {
+        using var doc = TestData.Json($"chat/{file}.json");
+        var root = doc.RootElement;
+        var config = new Dictionary<string, object?> { ["chat_template"] = root.GetProperty("chat_template").GetString() };
+        foreach (var token in new[] { "bos_token", "eos_token" })
+            if (root.GetProperty(token).ValueKind == JsonValueKind.String) config[token] = root.GetProperty(token).GetString();
+        var configPath = _directory.File($"{file}.json");
+        File.WriteAllText(configPath, JsonSerializer.Serialize(config));
+        var c = root.GetProperty("cases").EnumerateArray()
+            .First(c => c.GetProperty("conversation").GetString() == conversation && c.GetProperty("add_generation_prompt").GetBoolean() == generationPrompt).Clone();
+        var messagesPath = _directory.File($"{file}-{conversation}.json");
+        File.WriteAllText(messagesPath, c.GetProperty("messages").GetRawText());
+        return (configPath, messagesPath, c);
+    }
+
+    [Theory]
+    [InlineData("qwen2.5-7b-instruct", "system_multi_turn", true)]
+    [InlineData("llama-3-8b-instruct", "unicode", false)]
+    [InlineData("mistral-7b-instruct-v0.3", "whitespace", true)]
+    public void Render_prints_exactly_the_transformers_text_and_nothing_more(string file, string conversation, bool generationPrompt)
+    {
+        var (config, messages, c) = Setup(file, conversation, generationPrompt);
+        List<string> args = ["template", "render", "--config", config, "--messages", messages];
+        if (generationPrompt) args.Add("--add-generation-prompt");
+
+        var result = Cli.Run([.. args]);
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldBe(c.GetProperty("expected").GetString());
+    }
+
+    [Fact]
+    public void Now_fixes_the_date_strftime_now_sees_and_kwargs_become_variables()
+    {
+        var (config, messages, c) = Setup("llama-3.2-3b-instruct", "system_user", true);
+
+        var result = Cli.Run("template", "render", "--config", config, "--messages", messages, "--add-generation-prompt", "--now", "2024-07-26T12:00:00");
+        var custom = Cli.Run("template", "render", "--config", config, "--messages", messages, "--add-generation-prompt", "--kwargs", """{"date_string": "01 Jan 2025"}""");
+
+        result.Output.ShouldBe(c.GetProperty("expected").GetString());
+        result.Output.ShouldContain("Today Date: 26 Jul 2024");
+        custom.Output.ShouldContain("Today Date: 01 Jan 2025");
+    }
+
+    [Fact]
+    public void A_templates_raise_exception_exits_non_zero_with_its_message_and_prints_nothing()
+    {
+        var (config, messages, c) = Setup("mistral-7b-instruct-v0.2", "roles_not_alternating", true);
+
+        var result = Cli.Run("template", "render", "--config", config, "--messages", messages, "--add-generation-prompt");
+
+        result.ShouldFailWith(2, c.GetProperty("expected_error").GetString()!);
+        result.Output.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Bad_inputs_say_what_is_wrong()
+    {
+        var (config, messages, _) = Setup("smollm2-135m-instruct", "user_only", false);
+        File.WriteAllText(_directory.File("bad.json"), "{\"role\": \"user\"}");
+        File.WriteAllText(_directory.File("none.json"), "{\"eos_token\": \"</s>\"}");
+
+        Cli.Run("template", "render", "--config", config, "--messages", _directory.File("bad.json")).ShouldFailWith(2, "messages must be a JSON list");
+        Cli.Run("template", "render", "--config", _directory.File("none.json"), "--messages", messages).ShouldFailWith(4, "has no chat template");
+        Cli.Run("template", "render", "--config", config, "--messages", messages, "--now", "yesterday").ShouldFailWith(2, "--now 'yesterday'");
+        Cli.Run("template", "render", "--config", _directory.File("missing.json"), "--messages", messages).ShouldFailWith(3, "no such file");
+    }
+}
