@@ -29,6 +29,8 @@ internal static class CompareCommand
         input.AddTo(command, (Symbol?)recipeArgument ?? steering.RecipeOption);
         sampling.AddTo(command);
         steering.AddTo(command);
+        var chat = new Option<bool>("--chat") { Description = "Wrap --prompt as a user message in the model's chat template, ending with the assistant's cue." };
+        command.Add(chat);
         command.Validators.Add(result =>
         {
             if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("give only one of --json or --markdown");
@@ -38,11 +40,11 @@ internal static class CompareCommand
             var recipe = recipeArgument is not null ? RecipeBook.Find(parse.GetValue(recipeArgument)!) : steering.Recipe(parse);
             var options = sampling.Options(parse, recipe?.Tokens);
             using var lm = model.Load(parse, recipe is null ? null : RecipeBook.PostModel);
-            var promptIds = input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
+            var promptIds = parse.GetValue(chat) ? ChatInput.Ids(parse, model, lm, input.Text(parse)) : input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
             var choice = steering.Build(parse, lm, recipeArgument is null ? null : recipe, promptIds);
             if (choice.Vector is null)
                 throw new SteerException(ErrorKind.InvalidArgument, "compare needs steering: --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
-            var promptText = input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
+            var promptText = parse.GetValue(chat) ? lm.Tokenizer.Decode(promptIds) : input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
             var (unsteered, steered) = lm.Compare(promptIds, options, choice.Vector, choice.Options);
             var left = unsteered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();
             var right = steered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();

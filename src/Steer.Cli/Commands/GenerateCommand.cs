@@ -19,16 +19,18 @@ internal static class GenerateCommand
         input.AddTo(command, steering.RecipeOption);
         sampling.AddTo(command);
         steering.AddTo(command);
+        var chat = new Option<bool>("--chat") { Description = "Wrap --prompt as a user message in the model's chat template, ending with the assistant's cue." };
+        command.Add(chat);
         command.SetAction(parse =>
         {
             var options = sampling.Options(parse);
             var recipe = steering.Recipe(parse);
             using var lm = model.Load(parse, recipe is null ? null : Steer.Steering.Recipes.RecipeBook.PostModel);
-            var promptIds = input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
+            var promptIds = parse.GetValue(chat) ? ChatInput.Ids(parse, model, lm, input.Text(parse)) : input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
             var choice = steering.Build(parse, lm, promptIds: promptIds);
             var asJson = parse.GetValue(json);
             if (!asJson) SteeringJson.WriteNotes(context.Error, choice);
-            var promptText = input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
+            var promptText = parse.GetValue(chat) ? lm.Tokenizer.Decode(promptIds) : input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
             var streamer = !asJson && options.Count == 1 ? new CompletionStreamer(context.Output, lm.Tokenizer, promptText) : null;
             var result = lm.Generate([promptIds], options, choice.Vector, choice.Options, streamer is null ? null : (_, id) => streamer.Push(id));
             if (asJson)

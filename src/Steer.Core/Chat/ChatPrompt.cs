@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Steer.Templates;
+using Steer.Tokenization;
 
 namespace Steer.Chat;
 
@@ -52,6 +53,20 @@ public static class ChatPrompt
             // The template's own words (e.g. "Conversation roles must alternate ..."), exactly as transformers raises them.
             throw new SteerException(ErrorKind.InvalidArgument, e.Message);
         }
+    }
+
+    /// <summary>
+    /// One user turn (after an optional system message), rendered with the assistant cue and tokenized as
+    /// transformers' <c>apply_chat_template(tokenize=True)</c> does: without adding special tokens, so the BOS is the
+    /// one the template writes (none for Qwen, one for Llama 3), never a second.
+    /// </summary>
+    public static IReadOnlyList<int> EncodeUserTurn(ChatTemplateSource source, ITokenizer tokenizer, string user, string? system = null, DateTime? now = null)
+    {
+        var messages = new List<Dictionary<string, string>>();
+        if (system is not null) messages.Add(new() { ["role"] = "system", ["content"] = system });
+        messages.Add(new() { ["role"] = "user", ["content"] = user });
+        var text = Render(source, JsonSerializer.Serialize(messages), addGenerationPrompt: true, now: now);
+        return tokenizer.Encode(text, prependBos: false);
     }
 
     private static JsonDocument Parse(string json, string what, JsonValueKind kind)

@@ -80,3 +80,37 @@ public sealed class TemplateCommandSpecs : IDisposable
         Cli.Run("template", "render", "--config", _directory.File("missing.json"), "--messages", messages).ShouldFailWith(3, "no such file");
     }
 }
+
+public sealed class ChatFlagSpecs : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void Generate_chat_renders_the_models_template_and_does_not_add_a_second_bos()
+    {
+        // Arrange: a formula Llama with its byte-level tokenizer, given a template that writes the BOS itself.
+        var directory = _directory.File("llama");
+        Cli.Run("debug", "make-model", "--arch", "llama", "--out", directory).ExitCode.ShouldBe(0);
+        var configPath = Path.Combine(directory, "tokenizer_config.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["chat_template"] = "{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}{{ eos_token }}{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}";
+        File.WriteAllText(configPath, config.ToJsonString());
+        using var model = LanguageModel.Load(directory);
+        var expected = model.Tokenizer.Encode("<s>[user] Hi there</s>[assistant] ", prependBos: false);
+
+        // Act
+        var result = Cli.Run("generate", "--model", directory, "--chat", "--prompt", "Hi there", "--max-new-tokens", "2", "--temperature", "0", "--json");
+        var plain = Cli.Run("debug", "make-model", "--arch", "qwen2", "--out", _directory.File("qwen"));
+        var without = Cli.Run("generate", "--model", _directory.File("qwen"), "--chat", "--prompt", "Hi", "--max-new-tokens", "1");
+
+        // Assert
+        result.ExitCode.ShouldBe(0, result.Error);
+        var ids = result.Json().GetProperty("prompt_ids").EnumerateArray().Select(e => e.GetInt32()).ToList();
+        ids.ShouldBe(expected);
+        ids.Count(id => id == 1).ShouldBe(1, "one BOS, the template's");
+        plain.ExitCode.ShouldBe(0);
+        without.ShouldFailWith(4, "has no chat template");
+    }
+}
