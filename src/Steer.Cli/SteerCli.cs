@@ -21,6 +21,7 @@ public static class SteerCli
             RecipesCommand.Create(context),
             InspectCommand.Create(context),
             TemplateCommand.Create(context),
+            ChatCommand.Create(context),
             DownloadCommand.Create(context),
             BenchCommand.Create(context),
             DebugCommand.Create(context),

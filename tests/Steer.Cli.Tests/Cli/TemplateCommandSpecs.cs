@@ -114,3 +114,40 @@ public sealed class ChatFlagSpecs : IDisposable
         without.ShouldFailWith(4, "has no chat template");
     }
 }
+
+public sealed class ChatCommandSpecs : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void One_chat_turn_replies_as_the_library_generates_from_the_rendered_template()
+    {
+        // Arrange: a formula Llama with its byte-level tokenizer and a small template.
+        var directory = _directory.File("llama");
+        Cli.Run("debug", "make-model", "--arch", "llama", "--out", directory).ExitCode.ShouldBe(0);
+        var configPath = Path.Combine(directory, "tokenizer_config.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["chat_template"] = "{{ bos_token }}{% for m in messages %}[{{ m.role }}] {{ m.content }}{{ eos_token }}{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}";
+        File.WriteAllText(configPath, config.ToJsonString());
+        using var model = LanguageModel.Load(directory);
+        var prompt = model.Tokenizer.Encode("<s>[system] Be kind.</s>[user] Hi there</s>[assistant] ", prependBos: false);
+        var vector = Steer.Steering.Methods.ActAdd.Pair(model, "Love", "Hate", 1, 4);
+        var expected = model.Generate([prompt], new Steer.Generation.GenerationOptions { MaxNewTokens = 5, Sampling = Steer.Generation.SamplingOptions.Greedy }, vector)
+            .Completions.Single().ToList();
+
+        // Act
+        var result = Cli.Run("chat", "--model", directory, "--system", "Be kind.", "--message", "Hi there", "--plus", "Love", "--minus", "Hate",
+            "--layer", "1", "--coeff", "4", "--max-new-tokens", "5", "--temperature", "0", "--json");
+
+        // Assert
+        result.ExitCode.ShouldBe(0, result.Error);
+        var json = result.Json();
+        json.GetProperty("prompt_ids").EnumerateArray().Select(e => e.GetInt32()).ShouldBe(prompt);
+        json.GetProperty("reply_ids").EnumerateArray().Select(e => e.GetInt32()).ShouldBe(expected);
+        var stopped = expected.Count > 0 && expected[^1] == 2;
+        json.GetProperty("finish_reason").GetString().ShouldBe(stopped ? "stop" : "length");
+        json.GetProperty("reply").GetString().ShouldBe(model.Tokenizer.Decode(stopped ? expected.SkipLast(1) : expected));
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Steer.Chat;
+using Steer.Cli.Commands.Shared;
+using Steer.Generation;
+
+namespace Steer.Cli.Commands;
+
+/// <summary>
+/// <c>steer chat --model M --message TEXT [--system TEXT] [steering options] [--json]</c>: one turn of a chat through the
+/// model's own template, the reply ending at the model's EOS ids. (An interactive session is not there yet.)
+/// </summary>
+internal static class ChatCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new ModelArguments(context);
+        var sampling = new SamplingArguments(new SamplingOptions());
+        var steering = new SteeringArguments();
+        var message = new Option<string>("--message") { Description = "The user's message: one turn, printed as the assistant's reply.", Required = true };
+        var system = new Option<string?>("--system") { Description = "A system message before it." };
+        var json = new Option<bool>("--json") { Description = "Print {\"prompt_ids\":[...],\"reply\":\"...\",\"reply_ids\":[...],\"finish_reason\":\"stop|length\"}." };
+        var command = new Command("chat", "Chat with a model through its own chat template, steered when steering options are given.") { message, system, json };
+        model.AddTo(command);
+        sampling.AddTo(command);
+        steering.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var options = sampling.Options(parse) with { Count = 1 };
+            using var lm = model.Load(parse);
+            var source = ChatTemplateSource.FromDirectory(model.Files(parse).Directory)
+                ?? throw new SteerException(ErrorKind.InvalidModel, $"{lm.Name} has no chat template (no chat_template in tokenizer_config.json and no chat_template.jinja)");
+            var promptIds = ChatPrompt.EncodeUserTurn(source, lm.Tokenizer, parse.GetValue(message)!, parse.GetValue(system));
+            var choice = steering.Build(parse, lm, promptIds: promptIds);
+            if (!parse.GetValue(json)) SteeringJson.WriteNotes(context.Error, choice);
+            var result = lm.Generate([promptIds], options, choice.Vector, choice.Options);
+            var ids = result.Completions.Single().ToList();
+            // The reply is what comes before the end-of-turn token, as a chat client shows it.
+            var stopped = ids.Count > 0 && lm.StopIds.Contains(ids[^1]);
+            var reply = lm.Tokenizer.Decode(stopped ? ids.Take(ids.Count - 1) : ids);
+            if (parse.GetValue(json))
+                Json.Write(context.Output, new
+                {
+                    prompt_ids = promptIds,
+                    steering = SteeringJson.Describe(choice),
+                    reply,
+                    reply_ids = ids,
+                    finish_reason = stopped ? "stop" : "length",
+                    seed = result.Seed,
+                });
+            else context.Output.WriteLine(reply);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
