@@ -13,7 +13,8 @@ namespace Steer;
 /// </summary>
 internal sealed class SteeringInjector : IDisposable
 {
-    private readonly List<(string HookPoint, PositionMode Mode, Tensor Values)> _tensors = []; // [positions, d_model] in the model's dtype
+    // Values [positions, d_model] in the model's dtype; Unit, for ablation, the direction over the steered dimensions.
+    private readonly List<(string HookPoint, PositionMode Mode, Tensor Values, Tensor? Unit)> _tensors = [];
     private readonly SteeringOptions _options;
     private readonly Func<int, bool> _steersRow;
 
@@ -30,7 +31,14 @@ internal sealed class SteeringInjector : IDisposable
             using var scope = NewDisposeScope();
             var values = tensor(component.Values, [component.Positions, component.ModelDim], ScalarType.Float32)
                 .to(model.Transformer.DType, model.Transformer.Device).DetachFromDisposeScope();
-            _tensors.Add((component.HookPoint, component.Mode, values));
+            Tensor? unit = null;
+            if (options.Operator == SteeringOperator.Ablate)
+            {
+                var (start, length) = options.Dimensions is { } d ? (d.Start, d.End - d.Start) : (0, component.ModelDim);
+                var row = values[0].narrow(0, start, length);                                   // [dims]
+                unit = (row / row.norm()).DetachFromDisposeScope();
+            }
+            _tensors.Add((component.HookPoint, component.Mode, values, unit));
         }
     }
 
@@ -63,17 +71,16 @@ internal sealed class SteeringInjector : IDisposable
 
     public IEnumerable<(string Name, HookFunction Hook)> Hooks =>
         _tensors.Select(t => (t.HookPoint, (HookFunction)((resid, context) =>
-            t.Mode == PositionMode.Front ? AddAtFront(resid, context, t.Values) : ApplyAtEveryPosition(resid, context, t.Mode, t.Values))));
+            t.Mode == PositionMode.Front ? AddAtFront(resid, context, t.Values) : ApplyAtEveryPosition(resid, context, t.Mode, t.Values, t.Unit))));
 
     /// <summary>A one-row component at every real position its mode reaches, in each steered row.</summary>
-    private Tensor? ApplyAtEveryPosition(Tensor resid, HookContext context, PositionMode mode, Tensor values)   // resid [batch, pos, d_model]
+    private Tensor? ApplyAtEveryPosition(Tensor resid, HookContext context, PositionMode mode, Tensor values, Tensor? unit)   // resid [batch, pos, d_model]
     {
         var decoding = context.IsDecodingStep;
         if (mode == PositionMode.Prompt && decoding || mode == PositionMode.Generated && !decoding) return null;
         var positions = resid.shape[1];
         var (dimStart, dimLength) = _options.Dimensions is { } d ? (d.Start, d.End - d.Start) : (0, (int)values.shape[1]);
-        var row0 = values[0].narrow(0, dimStart, dimLength);                                    // [dims]
-        using var unit = _options.Operator == SteeringOperator.Ablate ? row0 / row0.norm() : null;
+        using var row0 = values[0].narrow(0, dimStart, dimLength);                              // [dims]
         for (var row = 0; row < resid.shape[0]; row++)
         {
             if (!_steersRow(row)) continue;
@@ -112,6 +119,10 @@ internal sealed class SteeringInjector : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, _, values) in _tensors) values.Dispose();
+        foreach (var (_, _, values, unit) in _tensors)
+        {
+            values.Dispose();
+            unit?.Dispose();
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Steer.Hooks;
 using Steer.Steering;
+using Steer.Steering.Methods;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,20 +69,12 @@ public static class VectorAnalysis
     }
 
     /// <summary>Mean over the reference text's positions (BOS excluded) of the residual norm at each hook point.</summary>
-    private static Dictionary<string, double> MeanResidualNorms(LanguageModel model, IReadOnlyList<string> hookPoints)
+    private static IReadOnlyDictionary<string, double> MeanResidualNorms(LanguageModel model, IReadOnlyList<string> hookPoints)
     {
-        var names = hookPoints.Select(model.Hooks.Resolve).Distinct().ToList();
         var ids = model.Tokenizer is Tokenization.MissingTokenizer
             ? Enumerable.Range(1, 24).Select(i => i * 7 % model.Shape.VocabSize).ToList()
             : model.Tokenizer.Encode(ReferenceText).ToList();
-        using var cache = model.ReadActivations(ids, names);
-        var skip = model.Tokenizer.BosId is not null && ids.Count > 1 ? 1 : 0;
-        return names.ToDictionary(n => n, n =>
-        {
-            using var scope = NewDisposeScope();
-            var resid = cache[n][0].to(ScalarType.Float64);                              // [pos, d_model]
-            return resid.narrow(0, skip, resid.shape[0] - skip).norm(1).mean().item<double>();
-        });
+        return RelativeScale.MeanResidualNorms(model, ids, hookPoints);
     }
 
     private static List<LensToken> Lens(LanguageModel model, SteeringComponent c, int size, bool highest)

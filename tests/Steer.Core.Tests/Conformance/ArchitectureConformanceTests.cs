@@ -5,7 +5,6 @@ using Steer.Models;
 using Steer.Steering;
 using Steer.Steering.Methods;
 using Steer.Tests.Parity;
-using Steer.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,25 +22,15 @@ public sealed class ArchitectureConformanceTests(ArchitectureModels models) : IC
     public static TheoryData<string> ModelTypes => ArchitectureTestData.ModelTypes;
 
     /// <summary>
-    /// Prompts of different lengths, encoded by the architecture's own tokenizer (with BOS where it has one), or as
-    /// ids (BOS 1 first) for a formula model without a tokenizer. The middle one is longer than a small sliding window.
+    /// Prompts of different lengths, encoded by the architecture's own tokenizer (with BOS where it has one; formula
+    /// models of the Llama family get a byte-level one). The middle one is longer than a small sliding window.
     /// </summary>
-    private static int[][] Prompts(LanguageModel model) => model.Tokenizer is MissingTokenizer
-        ? [[1, 40, 41, 42, 43], [1, 100, 101, 102, 103, 104, 105, 106, 107], [1, 200, 201]]
-        : new[] { "I hate you because", "I went up to my friend and said", "Love" }
-            .Select(text => model.Tokenizer.Encode(text).ToArray()).ToArray();
+    private static int[][] Prompts(LanguageModel model) =>
+        new[] { "I hate you because", "I went up to my friend and said", "Love" }.Select(text => model.Tokenizer.Encode(text).ToArray()).ToArray();
 
-    /// <summary>"Love" − "Hate" at layer 1 by text, or by ids (padded with id 3) for a model without a tokenizer.</summary>
-    private static SteeringVector LoveHate(LanguageModel model, bool swapped, double coeff)
-    {
-        if (model.Tokenizer is MissingTokenizer)
-        {
-            int[] love = [1, 300], hate = [1, 301, 302];
-            return swapped ? ActAdd.Pair(model, hate, love, HookNames.ResidPre(1), coeff, padId: 3)
-                : ActAdd.Pair(model, love, hate, HookNames.ResidPre(1), coeff, padId: 3);
-        }
-        return swapped ? ActAdd.Pair(model, "Hate", "Love", 1, coeff) : ActAdd.Pair(model, "Love", "Hate", 1, coeff);
-    }
+    /// <summary>"Love" − "Hate" at layer 1, or "Hate" − "Love".</summary>
+    private static SteeringVector LoveHate(LanguageModel model, bool swapped, double coeff) =>
+        swapped ? ActAdd.Pair(model, "Hate", "Love", 1, coeff) : ActAdd.Pair(model, "Love", "Hate", 1, coeff);
 
     private static float MaxDifference(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
 

@@ -52,11 +52,12 @@ internal sealed class InputArguments(string textOption, string textDescription, 
     public IReadOnlyList<int> Ids(ParseResult parse, ITokenizer tokenizer) =>
         parse.GetValue(_ids) is { } ids ? ParseIds(ids) : tokenizer.Encode(Text(parse)!, PrependBos(parse));
 
-    public static int[] ParseIds(string text)
+    /// <summary>Token ids separated by commas or spaces ("1,495" or "1 495"), as --ids, --plus-ids and --minus-ids take them.</summary>
+    public static int[] ParseIds(string text, string option = "--ids")
     {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0) throw new SteerException(ErrorKind.InvalidArgument, "--ids is empty");
+        var parts = text.Split([',', ' '], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) throw new SteerException(ErrorKind.InvalidArgument, $"{option} is empty; give at least one token id");
         return parts.Select(p => int.TryParse(p, out var id) && id >= 0 ? id
-            : throw new SteerException(ErrorKind.InvalidArgument, $"--ids: '{p}' is not a token id (a non-negative integer)")).ToArray();
+            : throw new SteerException(ErrorKind.InvalidArgument, $"{option}: '{p}' is not a token id (a non-negative integer)")).ToArray();
     }
 }

@@ -143,23 +143,12 @@ internal sealed class SteeringArguments
     private Addition PlusMinus(ParseResult parse) => new()
     {
         Plus = parse.GetValue(_plus),
-        PlusIds = parse.GetValue(_plusIds) is { } plusIds ? ParseIds(plusIds, "--plus-ids") : null,
+        PlusIds = parse.GetValue(_plusIds) is { } plusIds ? InputArguments.ParseIds(plusIds, "--plus-ids") : null,
         Minus = parse.GetValue(_minus),
-        MinusIds = parse.GetValue(_minusIds) is { } minusIds ? ParseIds(minusIds, "--minus-ids") : null,
+        MinusIds = parse.GetValue(_minusIds) is { } minusIds ? InputArguments.ParseIds(minusIds, "--minus-ids") : null,
         HookPoint = HookNames.ResidPre(0),
         Coeff = 1,
     };
-
-    /// <summary>Token ids separated by commas or spaces, e.g. "1,495" or "1 495".</summary>
-    public static int[] ParseIds(string text, string option)
-    {
-        var parts = text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var ids = new int[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
-                throw new SteerException(ErrorKind.InvalidArgument, $"{option}: '{parts[i]}' is not a token id (a whole number ≥ 0); give ids such as \"1,495\"");
-        return ids.Length > 0 ? ids : throw new SteerException(ErrorKind.InvalidArgument, $"{option} is empty; give at least one token id");
-    }
 
     /// <summary>How the vector is applied: --location, --short-prompt, --pad-id and --dims.</summary>
     public SteeringOptions Options(ParseResult parse) => new()

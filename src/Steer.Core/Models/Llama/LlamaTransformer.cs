@@ -103,31 +103,25 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
             ?? _embed.Apply(_model.EmbedTokens.Lookup(ids), context);           // [batch, pos, d_model]
         if (last is not null && last.Layer is null && last != _lnFinal) return null;
         var stopLayer = last?.Layer ?? Config.Layers;
-        var (cos, sin) = _rotary.Angles(PositionIds(positions, past, input.PadLengths), DType); // [b or 1, 1, pos, head_dim]
+        var (cos, sin) = _rotary.Angles(ResidualStream.PositionIds(positions, past, input.PadLengths, Device), DType); // [b or 1, 1, pos, head_dim]
         var fullMask = AttentionMask.Build(positions, past, input.PadLengths, Device);
         var windowMasks = new Dictionary<int, AttentionMask>();
-        var ownsX = false;
+        var stream = new ResidualStream(x);
         for (var layer = firstLayer; layer < Config.Layers; layer++)
         {
             var block = _model.Layers[layer];
             if (layer == stopLayer && last == block.ResidPre)
             {
-                block.ResidPre.Apply(x, context);
+                block.ResidPre.Apply(stream.Current, context);
                 return null;
             }
             var mask = block.Window is { } window
                 ? windowMasks.TryGetValue(window, out var m) ? m : windowMasks[window] = AttentionMask.Build(positions, past, input.PadLengths, Device, window)
                 : fullMask;
-            // Each block's temporaries die with its scope, so a pass holds one block's activations at a time.
-            using var blockScope = NewDisposeScope();
-            var output = block.Forward(x, cos, sin, mask, input.Cache, context);
-            var madeHere = blockScope.Contains(output); // false when a hook handed back a tensor of its own
-            if (madeHere) blockScope.MoveToOuter(output);
-            if (ownsX && !ReferenceEquals(x, output)) x.Dispose();
-            x = output;
-            ownsX = madeHere;
+            stream.Step(current => block.Forward(current, cos, sin, mask, input.Cache, context));
             if (layer == stopLayer) return null;
         }
+        x = stream.Current;
         input.Cache?.Advance(positions);
 
         Tensor final;                                                           // [batch, pos', d_model]
@@ -144,15 +138,5 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
         var logits = Linear.Multiply(rows, unembedding, null, LinearLayout.OutputMajor, rows.dtype)
             .view(final.shape[0], final.shape[1], -1);                          // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
-    }
-
-    /// <summary>Absolute positions for RoPE: a left-padded row's first real token is at position 0, as in Hugging Face's generate.</summary>
-    /// <returns>[1 or batch, pos] int64</returns>
-    private Tensor PositionIds(long positions, long past, int[] padLengths)
-    {
-        var steps = arange(past, past + positions, dtype: ScalarType.Int64, device: Device).unsqueeze(0); // [1, pos]
-        if (padLengths.All(p => p == 0)) return steps;
-        var pads = tensor(padLengths.Select(p => (long)p).ToArray(), device: Device).unsqueeze(1);        // [batch, 1]
-        return (steps - pads).clamp_min(0);
     }
 }

@@ -10,6 +10,20 @@ namespace Steer.Steering.Methods;
 /// </summary>
 public static class RelativeScale
 {
+    /// <summary>The mean over <paramref name="ids"/>' positions of the residual norm at each hook point (by canonical name), BOS left out.</summary>
+    public static IReadOnlyDictionary<string, double> MeanResidualNorms(LanguageModel model, IReadOnlyList<int> ids, IEnumerable<string> hookPoints)
+    {
+        var hooks = hookPoints.Select(model.Hooks.Resolve).Distinct().ToList();
+        var skip = model.Tokenizer.BosId is { } bos && ids[0] == bos && ids.Count > 1 ? 1 : 0;
+        using var cache = model.ReadActivations(ids, hooks);
+        return hooks.ToDictionary(h => h, h =>
+        {
+            using var scope = NewDisposeScope();
+            var resid = cache[h][0].to(ScalarType.Float64);                                  // [pos, d_model]
+            return resid.narrow(0, skip, resid.shape[0] - skip).norm(1).mean().item<double>();
+        });
+    }
+
     /// <returns>the scaled vector, and the absolute coefficient each hook point's component was multiplied by</returns>
     public static (SteeringVector Vector, IReadOnlyDictionary<string, double> Coefficients) Apply(
         LanguageModel model, SteeringVector vector, IReadOnlyList<int> promptIds, double ratio)
@@ -17,16 +31,7 @@ public static class RelativeScale
         if (!double.IsFinite(ratio) || ratio == 0)
             throw new SteerException(ErrorKind.InvalidArgument, $"a relative coefficient must be a nonzero finite number, got {ratio}");
         if (promptIds.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "a relative coefficient needs a prompt to measure");
-        var hooks = vector.Components.Select(c => model.Hooks.Resolve(c.HookPoint)).Distinct().ToList();
-        var skip = model.Tokenizer.BosId is { } bos && promptIds[0] == bos && promptIds.Count > 1 ? 1 : 0;
-        Dictionary<string, double> residNorms;
-        using (var cache = model.ReadActivations(promptIds, hooks))
-            residNorms = hooks.ToDictionary(h => h, h =>
-            {
-                using var scope = NewDisposeScope();
-                var resid = cache[h][0].to(ScalarType.Float64);                              // [pos, d_model]
-                return resid.narrow(0, skip, resid.shape[0] - skip).norm(1).mean().item<double>();
-            });
+        var residNorms = MeanResidualNorms(model, promptIds, vector.Components.Select(c => c.HookPoint));
         var coefficients = new Dictionary<string, double>();
         var scaled = vector.Components.Select(c =>
         {
