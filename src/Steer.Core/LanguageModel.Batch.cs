@@ -31,7 +31,8 @@ public sealed partial class LanguageModel
         var starts = new int[items.Count];
         // Items that share a vector and its options share one injector: one copy of the vector in the model's
         // dtype and one hook per point, however many prompts it steers (Generate steers every prompt alike).
-        var injectors = new List<(SteeringVector Vector, SteeringOptions? Options, SteeringInjector Injector, HashSet<int> Rows)>();
+        // Rows maps each steered row to its item's reply start (for positions assistant).
+        var injectors = new List<(SteeringVector Vector, SteeringOptions? Options, SteeringInjector Injector, Dictionary<int, int?> Rows)>();
         try
         {
             for (var i = 0; i < items.Count; i++)
@@ -47,11 +48,12 @@ public sealed partial class LanguageModel
                     var group = injectors.FindIndex(g => ReferenceEquals(g.Vector, vector) && ReferenceEquals(g.Options, item.SteeringOptions));
                     if (group < 0)
                     {
-                        var steered = new HashSet<int>();
-                        injectors.Add((vector, item.SteeringOptions, new SteeringInjector(this, vector, steeringOptions, steersRow: steered.Contains), steered));
+                        var steered = new Dictionary<int, int?>();
+                        injectors.Add((vector, item.SteeringOptions,
+                            new SteeringInjector(this, vector, steeringOptions, steersRow: steered.ContainsKey, replyStart: r => steered[r]), steered));
                         group = injectors.Count - 1;
                     }
-                    injectors[group].Rows.UnionWith(Enumerable.Range(start, count));
+                    for (var r = start; r < start + count; r++) injectors[group].Rows[r] = item.ReplyStart;
                 }
                 for (var c = 0; c < count; c++)
                 {
@@ -84,11 +86,15 @@ public sealed partial class LanguageModel
         if (item.Logprobs is < 0) throw new SteerException(ErrorKind.InvalidArgument, $"logprobs must be >= 0, got {item.Logprobs}");
         if (item.Prompt.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "a sequence has no tokens");
         CheckIds(item.Prompt);
+        if (item.ReplyStart is { } replyStart && (replyStart < 0 || replyStart > item.Prompt.Count))
+            throw new SteerException(ErrorKind.InvalidArgument, $"the reply start {replyStart} is outside the prompt's {item.Prompt.Count} tokens");
         var prompt = item.Prompt;
         if (item.Steering is { } vector)
         {
             var steeringOptions = item.SteeringOptions ?? new SteeringOptions();
             SteeringInjector.Check(this, vector, steeringOptions);
+            var modes = steeringOptions.Positions is { } mode ? [mode] : vector.Components.Select(c => c.Mode);
+            if (item.ReplyStart is null && modes.Contains(PositionMode.Assistant)) throw SteeringInjector.NeedsChat(vector.Components[0].HookPoint);
             prompt = PrepareForSteering(prompt, vector, steeringOptions);
         }
         CheckFits(prompt.Count, item.Options.MaxNewTokens);

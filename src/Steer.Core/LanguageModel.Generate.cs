@@ -36,11 +36,14 @@ public sealed partial class LanguageModel
     /// Unsteered and steered completions of one prompt, sampled in one batch: completion i of each side
     /// starts from the same seed, so the two sides differ only by the steering.
     /// </summary>
+    /// <param name="replyStart">For a chat prompt, where the assistant's turn begins (see <see cref="GenerationItem.ReplyStart"/>).</param>
     public (GenerationResult Unsteered, GenerationResult Steered) Compare(IReadOnlyList<int> prompt, GenerationOptions options,
-        SteeringVector steering, SteeringOptions? steeringOptions = null)
+        SteeringVector steering, SteeringOptions? steeringOptions = null, int? replyStart = null)
     {
         options = options.Validate().WithSeed();
-        var both = GenerateMany([new GenerationItem(prompt, options), new GenerationItem(prompt, options) { Steering = steering, SteeringOptions = steeringOptions }]);
+        var both = GenerateMany([
+            new GenerationItem(prompt, options) { ReplyStart = replyStart },
+            new GenerationItem(prompt, options) { Steering = steering, SteeringOptions = steeringOptions, ReplyStart = replyStart }]);
         return (both[0], both[1]);
     }
 

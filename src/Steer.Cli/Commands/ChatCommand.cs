@@ -29,25 +29,22 @@ internal static class ChatCommand
             using var lm = model.Load(parse);
             var source = ChatTemplateSource.FromDirectory(model.Files(parse).Directory)
                 ?? throw new SteerException(ErrorKind.InvalidModel, $"{lm.Name} has no chat template (no chat_template in tokenizer_config.json and no chat_template.jinja)");
-            var promptIds = ChatPrompt.EncodeUserTurn(source, lm.Tokenizer, parse.GetValue(message)!, parse.GetValue(system));
-            var choice = steering.Build(parse, lm, promptIds: promptIds);
+            var prompt = ChatPrompt.EncodeUserTurn(source, lm.Tokenizer, parse.GetValue(message)!, parse.GetValue(system));
+            var choice = steering.Build(parse, lm, promptIds: prompt.Ids);
             if (!parse.GetValue(json)) SteeringJson.WriteNotes(context.Error, choice);
-            var result = lm.Generate([promptIds], options, choice.Vector, choice.Options);
-            var ids = result.Completions.Single().ToList();
-            // The reply is what comes before the end-of-turn token, as a chat client shows it.
-            var stopped = ids.Count > 0 && lm.StopIds.Contains(ids[^1]);
-            var reply = lm.Tokenizer.Decode(stopped ? ids.Take(ids.Count - 1) : ids);
+            var turn = ChatTurn.Generate(lm, prompt, options, choice.Vector, choice.Options);
             if (parse.GetValue(json))
                 Json.Write(context.Output, new
                 {
-                    prompt_ids = promptIds,
+                    prompt_ids = prompt.Ids,
+                    reply_start = prompt.ReplyStart,
                     steering = SteeringJson.Describe(choice),
-                    reply,
-                    reply_ids = ids,
-                    finish_reason = stopped ? "stop" : "length",
-                    seed = result.Seed,
+                    reply = turn.Reply,
+                    reply_ids = turn.Ids,
+                    finish_reason = turn.FinishReason,
+                    seed = turn.Seed,
                 });
-            else context.Output.WriteLine(reply);
+            else context.Output.WriteLine(turn.Reply);
             return ExitCodes.Ok;
         });
         return command;

@@ -40,12 +40,13 @@ internal static class CompareCommand
             var recipe = recipeArgument is not null ? RecipeBook.Find(parse.GetValue(recipeArgument)!) : steering.Recipe(parse);
             var options = sampling.Options(parse, recipe?.Tokens);
             using var lm = model.Load(parse, recipe is null ? null : RecipeBook.PostModel);
-            var promptIds = parse.GetValue(chat) ? ChatInput.Ids(parse, model, lm, input.Text(parse)) : input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
+            var chatIds = parse.GetValue(chat) ? ChatInput.Ids(parse, model, lm, input.Text(parse)) : null;
+            var promptIds = chatIds?.Ids ?? input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
             var choice = steering.Build(parse, lm, recipeArgument is null ? null : recipe, promptIds);
             if (choice.Vector is null)
                 throw new SteerException(ErrorKind.InvalidArgument, "compare needs steering: --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
             var promptText = parse.GetValue(chat) ? lm.Tokenizer.Decode(promptIds) : input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
-            var (unsteered, steered) = lm.Compare(promptIds, options, choice.Vector, choice.Options);
+            var (unsteered, steered) = lm.Compare(promptIds, options, choice.Vector, choice.Options, chatIds?.ReplyStart);
             var left = unsteered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();
             var right = steered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();
             if (parse.GetValue(json))

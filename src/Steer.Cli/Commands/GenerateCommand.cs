@@ -26,13 +26,19 @@ internal static class GenerateCommand
             var options = sampling.Options(parse);
             var recipe = steering.Recipe(parse);
             using var lm = model.Load(parse, recipe is null ? null : Steer.Steering.Recipes.RecipeBook.PostModel);
-            var promptIds = parse.GetValue(chat) ? ChatInput.Ids(parse, model, lm, input.Text(parse)) : input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
+            var chatIds = parse.GetValue(chat) ? ChatInput.Ids(parse, model, lm, input.Text(parse)) : null;
+            var promptIds = chatIds?.Ids ?? input.Ids(parse, lm.Tokenizer, recipe?.Prompt);
             var choice = steering.Build(parse, lm, promptIds: promptIds);
             var asJson = parse.GetValue(json);
             if (!asJson) SteeringJson.WriteNotes(context.Error, choice);
             var promptText = parse.GetValue(chat) ? lm.Tokenizer.Decode(promptIds) : input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
             var streamer = !asJson && options.Count == 1 ? new CompletionStreamer(context.Output, lm.Tokenizer, promptText) : null;
-            var result = lm.Generate([promptIds], options, choice.Vector, choice.Options, streamer is null ? null : (_, id) => streamer.Push(id));
+            var item = new GenerationItem(promptIds, options) { Steering = choice.Vector, SteeringOptions = choice.Options, ReplyStart = chatIds?.ReplyStart };
+            var result = lm.GenerateMany([item], streamer is null ? null : token =>
+            {
+                streamer.Push(token.Id);
+                return true;
+            })[0];
             if (asJson)
                 Json.Write(context.Output, new
                 {

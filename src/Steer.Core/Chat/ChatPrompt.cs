@@ -56,18 +56,31 @@ public static class ChatPrompt
     }
 
     /// <summary>
-    /// One user turn (after an optional system message), rendered with the assistant cue and tokenized as
-    /// transformers' <c>apply_chat_template(tokenize=True)</c> does: without adding special tokens, so the BOS is the
-    /// one the template writes (none for Qwen, one for Llama 3), never a second.
+    /// A conversation rendered with the assistant cue and tokenized as transformers' <c>apply_chat_template(tokenize=True)</c>
+    /// does: without adding special tokens, so the BOS is the one the template writes (none for Qwen, one for Llama 3),
+    /// never a second. The reply starts where the same conversation rendered without the cue stops matching, token
+    /// for token: at the assistant header (<c>&lt;|im_start|&gt;assistant\n</c>), or at the end when the template writes none.
     /// </summary>
-    public static IReadOnlyList<int> EncodeUserTurn(ChatTemplateSource source, ITokenizer tokenizer, string user, string? system = null, DateTime? now = null)
+    /// <inheritdoc cref="Render" path="/param"/>
+    public static ChatPromptIds Encode(ChatTemplateSource source, ITokenizer tokenizer, string messagesJson, string? toolsJson = null,
+        string? kwargsJson = null, DateTime? now = null)
     {
-        var messages = new List<Dictionary<string, string>>();
-        if (system is not null) messages.Add(new() { ["role"] = "system", ["content"] = system });
-        messages.Add(new() { ["role"] = "user", ["content"] = user });
-        var text = Render(source, JsonSerializer.Serialize(messages), addGenerationPrompt: true, now: now);
-        return tokenizer.Encode(text, prependBos: false);
+        var ids = tokenizer.Encode(Render(source, messagesJson, toolsJson, addGenerationPrompt: true, kwargsJson, now), prependBos: false);
+        var history = tokenizer.Encode(Render(source, messagesJson, toolsJson, addGenerationPrompt: false, kwargsJson, now), prependBos: false);
+        var common = 0;
+        while (common < ids.Count && common < history.Count && ids[common] == history[common]) common++;
+        return new ChatPromptIds(ids, common);
     }
+
+    /// <summary><see cref="Encode(ChatTemplateSource, ITokenizer, string, string?, string?, DateTime?)"/> of plain messages.</summary>
+    public static ChatPromptIds Encode(ChatTemplateSource source, ITokenizer tokenizer, IEnumerable<ChatMessage> messages, string? kwargsJson = null,
+        DateTime? now = null) =>
+        Encode(source, tokenizer, JsonSerializer.Serialize(messages.Select(m => new Dictionary<string, string> { ["role"] = m.Role, ["content"] = m.Content })),
+            kwargsJson: kwargsJson, now: now);
+
+    /// <summary>One user turn, after an optional system message, encoded for the assistant's reply.</summary>
+    public static ChatPromptIds EncodeUserTurn(ChatTemplateSource source, ITokenizer tokenizer, string user, string? system = null, DateTime? now = null) =>
+        Encode(source, tokenizer, system is null ? [new ChatMessage("user", user)] : [new ChatMessage("system", system), new ChatMessage("user", user)], now: now);
 
     private static JsonDocument Parse(string json, string what, JsonValueKind kind)
     {

@@ -17,6 +17,13 @@ public sealed record GenerationItem(IReadOnlyList<int> Prompt, GenerationOptions
 
     public SteeringOptions? SteeringOptions { get; init; }
 
+    /// <summary>
+    /// For a chat prompt, the index in <see cref="Prompt"/> where the assistant's turn begins (its header, written by the
+    /// template's generation prompt; <c>Prompt.Count</c> when the template writes none); what
+    /// <see cref="PositionMode.Assistant"/> steers from. Null for a prompt that is not a chat.
+    /// </summary>
+    public int? ReplyStart { get; init; }
+
     /// <summary>Report each sampled token's log-probability and this many most likely alternatives (0 for none); null reports nothing.</summary>
     public int? Logprobs { get; init; }
 

@@ -17,4 +17,7 @@ public sealed record HookContext(string Name, int? Layer, long PastLength, IRead
 {
     /// <summary>True for a one-position pass that extends a KV cache (a decoding step).</summary>
     public bool IsDecodingStep { get; init; }
+
+    /// <summary>The token ids of this pass, [batch, pos] (padding included); null when the pass starts from a given residual stream.</summary>
+    public Tensor? Tokens { get; init; }
 }

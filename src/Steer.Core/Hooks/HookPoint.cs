@@ -55,8 +55,8 @@ internal sealed class HookPoint
 }
 
 /// <summary>Builds the <see cref="HookContext"/> of one forward pass lazily, only when a hook fires.</summary>
-internal sealed class HookContextFactory(long pastLength, IReadOnlyList<int> padLengths, bool isDecodingStep)
+internal sealed class HookContextFactory(long pastLength, IReadOnlyList<int> padLengths, bool isDecodingStep, Tensor? tokens = null)
 {
     public HookContext Create(HookPoint point) =>
-        new(point.Name, point.Layer, pastLength, padLengths) { IsDecodingStep = isDecodingStep };
+        new(point.Name, point.Layer, pastLength, padLengths) { IsDecodingStep = isDecodingStep, Tokens = tokens };
 }

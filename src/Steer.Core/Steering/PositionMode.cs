@@ -11,6 +11,12 @@ public enum PositionMode
     Generated,
     /// <summary>A one-row vector at every position of the prompt and of every generated token (repeng's and llama.cpp's rule).</summary>
     All,
+    /// <summary>
+    /// A one-row vector at the assistant's reply being written in a chat: from the assistant header the chat template
+    /// writes (<c>add_generation_prompt</c>) through every generated token, never the system or user turns. Needs a
+    /// prompt that knows where the reply starts (<see cref="Generation.GenerationItem.ReplyStart"/>).
+    /// </summary>
+    Assistant,
 }
 
 /// <summary>What a steering component does to the residual stream at the positions it reaches.</summary>

@@ -38,6 +38,12 @@ public sealed record SteeringOptions
     /// <summary>Add the vector, or ablate its direction.</summary>
     public SteeringOperator Operator { get; init; } = SteeringOperator.Add;
 
+    /// <summary>
+    /// Never steer a position holding a special token (the tokenizer's <see cref="Tokenization.ITokenizer.SpecialIds"/>: chat
+    /// template tokens such as <c>&lt;|im_start|&gt;</c>, BOS, EOS), in the prompt and in the generated tokens alike.
+    /// </summary>
+    public bool SkipSpecialTokens { get; init; }
+
     /// <summary>Only residual dimensions [start, end) receive the vector (the "first n% of dimensions" experiment); null is all.</summary>
     public (int Start, int End)? Dimensions { get; init; }
 
@@ -49,9 +55,9 @@ public sealed record SteeringOptions
     public static ShortPromptPolicy ParseShortPrompt(string text, string name = "short prompt") =>
         ParseEnum<ShortPromptPolicy>(text, name, "error, pad or truncate");
 
-    /// <summary>A position mode by name (front, prompt, generated or all, any case).</summary>
+    /// <summary>A position mode by name (front, prompt, generated, all or assistant, any case).</summary>
     public static PositionMode ParsePositions(string text, string name = "positions") =>
-        ParseEnum<PositionMode>(text, name, "front, prompt, generated or all");
+        ParseEnum<PositionMode>(text, name, "front, prompt, generated, all or assistant");
 
     /// <summary>An operator by name (add or ablate, any case).</summary>
     public static SteeringOperator ParseOperator(string text, string name = "operator") =>

@@ -82,6 +82,9 @@ public sealed class Gpt2Tokenizer : ITokenizer
 
     public int PairPadId => Space;
 
+    /// <summary>GPT-2's only special token is <c>&lt;|endoftext|&gt;</c>.</summary>
+    public IReadOnlySet<int> SpecialIds => new HashSet<int> { EndOfTextId };
+
     /// <summary>Splits <paramref name="text"/> into token ids.</summary>
     /// <param name="text">The text; the literal <c>&lt;|endoftext|&gt;</c> in it becomes that special token, as in Hugging Face.</param>
     /// <param name="prependBos">Whether to put <see cref="EndOfTextId"/> first, as GPT-2 expects at the start of a document.</param>

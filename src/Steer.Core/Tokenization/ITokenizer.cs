@@ -25,6 +25,12 @@ public interface ITokenizer
     /// <summary>The token ActAdd right-pads the shorter prompt of a pair with, and the short-prompt policy inserts.</summary>
     int PairPadId { get; }
 
+    /// <summary>
+    /// Ids of the special tokens (<c>&lt;|endoftext|&gt;</c>, <c>&lt;|im_start|&gt;</c>, <c>&lt;|eot_id|&gt;</c>, ...): the
+    /// added tokens marked special, and BOS, EOS and pad. Chat steering can leave their positions alone.
+    /// </summary>
+    IReadOnlySet<int> SpecialIds { get; }
+
     /// <summary>Splits <paramref name="text"/> into token ids, with <see cref="BosId"/> first when asked and there is one.</summary>
     IReadOnlyList<int> Encode(string text, bool prependBos = true);
 

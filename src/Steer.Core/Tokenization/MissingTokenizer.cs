@@ -30,6 +30,10 @@ public sealed class MissingTokenizer : ITokenizer
 
     public int PadId => 0;
 
+    /// <summary>Without a tokenizer no token is known to be special.</summary>
+    public IReadOnlySet<int> SpecialIds => throw new SteerException(ErrorKind.InvalidArgument,
+        $"{Where} has no tokenizer, so it is not known which tokens are special; leave out skipping special tokens");
+
     /// <summary>There is no space token to pad a prompt pair with: steering by text needs a tokenizer, and ids need --pad-id.</summary>
     public int PairPadId => throw new SteerException(ErrorKind.InvalidArgument,
         $"{Where} has no tokenizer, so there is no space token to pad the shorter prompt of a pair with; give a pad id (--pad-id)");

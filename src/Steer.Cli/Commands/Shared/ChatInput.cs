@@ -6,7 +6,7 @@ namespace Steer.Cli.Commands.Shared;
 /// <summary>--chat: the prompt as a user turn of the model's own chat template.</summary>
 internal static class ChatInput
 {
-    public static IReadOnlyList<int> Ids(ParseResult parse, ModelArguments model, LanguageModel lm, string? prompt)
+    public static ChatPromptIds Ids(ParseResult parse, ModelArguments model, LanguageModel lm, string? prompt)
     {
         if (prompt is null) throw new SteerException(ErrorKind.InvalidArgument, "--chat wraps --prompt as a user message; give --prompt (not --ids)");
         var source = ChatTemplateSource.FromDirectory(model.Files(parse).Directory)

@@ -37,9 +37,11 @@ internal sealed class SteeringArguments
     private readonly Option<double?> _vectorScale = new("--vector-scale") { Description = "Multiplies every --vector file (llama.cpp's --control-vector-scaled)." };
     private readonly Option<string?> _positions = new("--positions")
     {
-        Description = "front (ActAdd: the vector's rows on the first prompt positions), prompt, generated or all (every position, " +
-            "also every generated token). Default: each vector's own (front for ActAdd, all for dataset and GGUF vectors).",
+        Description = "front (ActAdd: the vector's rows on the first prompt positions), prompt, generated, all (every position, " +
+            "also every generated token) or assistant (a chat's reply: from the assistant header on). Default: each vector's own " +
+            "(front for ActAdd, all for dataset and GGUF vectors).",
     };
+    private readonly Option<bool> _skipSpecialTokens = new("--skip-special-tokens") { Description = "Never steer positions holding special tokens (chat template tokens such as <|im_start|>, BOS, EOS)." };
     private readonly Option<double?> _coeffRelative = new("--coeff-relative")
     {
         Description = "Scale every vector so that its norm is R times the mean residual norm at its hook point on the prompt (BOS excluded); prints the coefficient used.",
@@ -59,7 +61,7 @@ internal sealed class SteeringArguments
     {
         Option[] options = _sweep
             ? [_plus, _minus, _plusIds, _minusIds, _padId, _location, _shortPrompt, _recipe, _dims]
-            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _operator, _coeffRelative, _dims];
+            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _skipSpecialTokens, _operator, _coeffRelative, _dims];
         foreach (var option in options) command.Add(option);
         command.Validators.Add(result =>
         {
@@ -160,6 +162,7 @@ internal sealed class SteeringArguments
         ShortPrompt = SteeringOptions.ParseShortPrompt(parse.GetValue(_shortPrompt)!, "--short-prompt"),
         PadId = PadId(parse),
         Dimensions = parse.GetValue(_dims) is { } dims ? ParseDims(dims) : null,
+        SkipSpecialTokens = parse.GetValue(_skipSpecialTokens),
     };
 
     /// <summary>--pad-id, or null for the model's default pad token.</summary>

@@ -81,7 +81,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         if (past + positions > Config.ContextLength)
             throw new SteerException(ErrorKind.InvalidArgument,
                 $"the sequence has {past + positions} tokens but the model's context is {Config.ContextLength}");
-        var context = new HookContextFactory(past, input.PadLengths, isDecodingStep: past > 0 && positions == 1);
+        var context = new HookContextFactory(past, input.PadLengths, isDecodingStep: past > 0 && positions == 1, tokens: residPre is null ? ids : null);
 
         // A given residual stream is copied: the blocks' hooks may edit it in place, and the caller keeps it.
         var x = residPre?.to(DType, Device, copy: true) ?? Embed(ids, input.PadLengths, past, context);   // [batch, pos, d_model]

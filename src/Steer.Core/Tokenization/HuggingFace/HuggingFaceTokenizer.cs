@@ -29,6 +29,8 @@ internal sealed class HuggingFaceTokenizer : ITokenizer
         PadId = specialIds.Pad;
         PairPadId = pairPadId;
         Source = source;
+        SpecialIds = addedTokens.Where(t => t.Special).Select(t => t.Id)
+            .Concat(specialIds.Bos is { } bos ? [bos, specialIds.Eos, specialIds.Pad] : [specialIds.Eos, specialIds.Pad]).ToHashSet();
     }
 
     /// <summary>
@@ -51,6 +53,8 @@ internal sealed class HuggingFaceTokenizer : ITokenizer
     public int EosId { get; }
 
     public int PadId { get; }
+
+    public IReadOnlySet<int> SpecialIds { get; }
 
     /// <summary>The token of a single space: "Ġ" for byte-level BPE, "▁" for SentencePiece-style BPE.</summary>
     public int PairPadId { get; }
