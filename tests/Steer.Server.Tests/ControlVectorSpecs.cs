@@ -89,7 +89,7 @@ public sealed class ControlVectorSpecs : IDisposable
         status.ShouldBe(HttpStatusCode.BadRequest);
         body.ShouldContain("the uploaded GGUF vector is not usable");
         badPositions.Status.ShouldBe(HttpStatusCode.BadRequest);
-        badPositions.Body.ShouldContain("use front, prompt, generated or all");
+        badPositions.Body.ShouldContain("use front, prompt, generated, all or assistant");
         scaleWithoutVector.Status.ShouldBe(HttpStatusCode.BadRequest);
         scaleWithoutVector.Body.ShouldContain("scale multiplies a registered vector");
     }

@@ -89,7 +89,7 @@ public sealed class ControlVectorSpecs(CliModelFixture fixture) : IClassFixture<
         using var json = JsonDocument.Parse(result.Output);
         json.RootElement.GetProperty("completions")[0].GetProperty("ids").EnumerateArray().Select(e => e.GetInt32())
             .ShouldBe(expected.Completions.Single());
-        bad.ShouldFailWith(2, "--positions 'everywhere': use front, prompt, generated or all");
+        bad.ShouldFailWith(2, "--positions 'everywhere': use front, prompt, generated, all or assistant");
     }
 
     [Fact]

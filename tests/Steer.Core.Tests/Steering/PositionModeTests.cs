@@ -116,7 +116,7 @@ public sealed class PositionModeTests(GoldenModelFixture models) : IClassFixture
         Should.Throw<SteerException>(() => Model.AddSteering(actAdd, new SteeringOptions { Operator = SteeringOperator.Ablate }))
             .Message.ShouldContain("ablation removes one direction");
         Should.Throw<SteerException>(() => Model.AddSteering(front, new SteeringOptions { Operator = SteeringOperator.Ablate }))
-            .Message.ShouldContain("give the vector at blocks.1.hook_resid_pre positions prompt, generated or all");
+            .Message.ShouldContain("give the vector at blocks.1.hook_resid_pre positions prompt, generated, all or assistant");
     }
 
     [Fact]

@@ -18,6 +18,17 @@ internal static class FormulaTokenizerFile
     /// <summary>The smallest vocabulary that holds every byte.</summary>
     public const int MinimumVocabulary = FirstByteId + 256;
 
+    /// <summary>The first reserved special token, which the formula chat template opens a turn with.</summary>
+    public const int TurnStartId = MinimumVocabulary;
+
+    /// <summary>
+    /// ChatML's shape (Qwen's), with the first reserved token for <c>&lt;|im_start|&gt;</c> and EOS for <c>&lt;|im_end|&gt;</c>, so
+    /// that a reply ends at the model's own stop id and chat works on a formula model without a download.
+    /// </summary>
+    public static readonly string ChatTemplate =
+        $"{{% for message in messages %}}{{{{ '<|reserved_{TurnStartId}|>' + message['role'] + '\n' + message['content'] + '</s>' + '\n' }}}}{{% endfor %}}" +
+        $"{{% if add_generation_prompt %}}{{{{ '<|reserved_{TurnStartId}|>assistant\n' }}}}{{% endif %}}";
+
     private const string Llama3Split =
         @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
@@ -89,6 +100,7 @@ internal static class FormulaTokenizerFile
             ["unk_token"] = "<unk>",
             ["tokenizer_class"] = "PreTrainedTokenizerFast",
         };
+        if (vocabularySize > TurnStartId) config["chat_template"] = ChatTemplate;
         var options = new JsonSerializerOptions { WriteIndented = true };
         File.WriteAllText(Path.Combine(directory, "tokenizer.json"), JsonSerializer.Serialize(tokenizer, options));
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), JsonSerializer.Serialize(config, options));
