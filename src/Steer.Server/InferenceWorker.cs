@@ -121,11 +121,12 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
         {
             var spec = job.Plan.Steering;
             var vector = spec is null ? null : spec.Combine(spec.HasAdditions ? Computed(spec) : null, vectors);
-            var items = job.Plan.Prompts.Select(prompt => new GenerationItem(prompt, job.Plan.Options)
+            var items = job.Plan.Prompts.Select((prompt, i) => new GenerationItem(prompt, job.Plan.Options)
             {
                 Steering = vector,
                 SteeringOptions = spec?.Options,
                 Logprobs = job.Plan.Logprobs,
+                ReplyStart = job.Plan.ReplyStarts?[i],
                 Cancellation = job.Cancellation,
             }).ToList();
             job.Positions = items.Max(model.ValidateItem);

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Steer.Chat;
 using Steer.Server.Endpoints;
 using Steer.Server.Http;
 using Steer.Server.Scheduling;
@@ -20,7 +21,8 @@ public sealed class SteerServer
     }
 
     /// <summary>A host (Kestrel on <see cref="ServerOptions.Host"/>:<see cref="ServerOptions.Port"/>) serving <paramref name="model"/>.</summary>
-    public static IHostBuilder CreateHostBuilder(LanguageModel model, ServerOptions options)
+    /// <param name="chatTemplate">The model's chat template (<see cref="ChatTemplateSource.FromDirectory"/>), for /v1/chat/completions; without one that route says so.</param>
+    public static IHostBuilder CreateHostBuilder(LanguageModel model, ServerOptions options, ChatTemplateSource? chatTemplate = null)
     {
         options.Validate();
         var endpoint = ListenAddress(options.Host);
@@ -48,7 +50,8 @@ public sealed class SteerServer
                         provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<ILogger<InferenceWorker>>()));
                     services.AddHostedService(provider => provider.GetRequiredService<InferenceWorker>());
                     services.AddSingleton(provider => new ServerState(model.Description, model.Name, DateTimeOffset.UtcNow, options,
-                        provider.GetRequiredService<WorkQueue>(), provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<InferenceWorker>()));
+                        provider.GetRequiredService<WorkQueue>(), provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<InferenceWorker>(),
+                        chatTemplate));
                 })
                 .Configure(app =>
                 {
@@ -57,6 +60,7 @@ public sealed class SteerServer
                     app.UseEndpoints(endpoints =>
                     {
                         CompletionEndpoints.Map(endpoints);
+                        ChatCompletionEndpoints.Map(endpoints);
                         ModelEndpoints.Map(endpoints);
                         VectorEndpoints.Map(endpoints);
                         PlaygroundEndpoints.Map(endpoints);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
+using Steer.Chat;
 using Steer.Cli.Commands.Shared;
 using Steer.Server;
 
@@ -44,7 +45,7 @@ internal static class ServeCommand
                 RequestTimeout = TimeSpan.FromSeconds(seconds),
             }.Validate();
             using var lm = model.Load(parse);
-            using var server = SteerServer.CreateHostBuilder(lm, options).Build();
+            using var server = SteerServer.CreateHostBuilder(lm, options, ChatTemplateSource.FromDirectory(model.Files(parse).Directory)).Build();
             try
             {
                 server.StartAsync(context.Cancellation).GetAwaiter().GetResult();

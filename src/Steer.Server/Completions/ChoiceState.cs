@@ -3,8 +3,11 @@ using Steer.Tokenization;
 
 namespace Steer.Server.Completions;
 
-/// <summary>One token's entry in OpenAI's legacy logprobs.</summary>
-internal sealed record LogprobEntry(string Token, double Logprob, IReadOnlyDictionary<string, double> Top, int TextOffset);
+/// <summary>One token's logprobs: what the legacy endpoint's and the chat endpoint's formats are both made from.</summary>
+/// <param name="Top">Legacy <c>top_logprobs</c>: the alternatives and the sampled token, by text.</param>
+/// <param name="Alternatives">The most likely tokens alone, most likely first (chat's <c>top_logprobs</c>).</param>
+internal sealed record LogprobEntry(string Token, double Logprob, IReadOnlyDictionary<string, double> Top, int TextOffset,
+    IReadOnlyList<(string Token, double Logprob)> Alternatives);
 
 /// <summary>What one token changed in a choice: released text and, when asked for, its logprobs entry.</summary>
 internal sealed record ChoiceDelta(string Text, LogprobEntry? Logprobs);
@@ -51,7 +54,8 @@ internal sealed class ChoiceState(ITokenizer tokenizer, IReadOnlyList<int> stopI
             // "Up to logprobs + 1 entries", as OpenAI says: the alternatives, and the sampled token when it is not among them.
             foreach (var (alternative, value) in logprobs.Top.Append((id, logprobs.Logprob)))
                 top.TryAdd(tokenizer.TokenText(alternative), Finite(value));
-            entry = new LogprobEntry(tokenizer.TokenText(id), Finite(logprobs.Logprob), top, offset);
+            var alternatives = logprobs.Top.Select(t => (tokenizer.TokenText(t.Id), Finite(t.Logprob))).ToList();
+            entry = new LogprobEntry(tokenizer.TokenText(id), Finite(logprobs.Logprob), top, offset, alternatives);
             _logprobs.Add(entry);
         }
         more = !_stop.Stopped;

@@ -15,6 +15,9 @@ namespace Steer.Server.Completions;
 internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts, GenerationOptions Options, IReadOnlyList<string> Stop,
     int? Logprobs, bool Stream, bool IncludeUsage, SteeringSpec? Steering)
 {
+    /// <summary>For a chat, where the assistant's turn begins in each prompt (what steering positions "assistant" reaches); null otherwise.</summary>
+    public IReadOnlyList<int>? ReplyStarts { get; init; }
+
     /// <summary>OpenAI's default for the legacy completions endpoint.</summary>
     public const int DefaultMaxTokens = 16;
 
@@ -69,26 +72,26 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
             Count = n,
             MaxNewTokens = maxTokens,
             Seed = request.Seed,
-            Sampling = Sampling(request),
+            Sampling = Sampling(request.Temperature, request.TopP, request.TopK, request.FrequencyPenalty, request.PresencePenalty),
         }.WithSeed();
         var steering = SteeringSpec.Parse(request.Steering, model, vectors);
         return new CompletionPlan(prompts, options, StopStrings(request.Stop), logprobs, request.Stream == true,
             request.StreamOptions?.IncludeUsage == true, steering);
     }
 
-    private static SamplingOptions Sampling(CompletionRequest request)
+    /// <summary>OpenAI's sampling fields, checked, with OpenAI's defaults (temperature 1, no top-p, no penalties).</summary>
+    public static SamplingOptions Sampling(double? temperature, double? topP, int? topK, double? frequencyPenalty, double? presencePenalty)
     {
-        var temperature = Range(request.Temperature ?? 1.0, 0, 2, "temperature");
-        var topP = request.TopP;
+        var checkedTemperature = Range(temperature ?? 1.0, 0, 2, "temperature");
         if (topP is { } p && (!double.IsFinite(p) || p <= 0 || p > 1)) throw ApiException.BadRequest($"top_p must be in (0, 1], got {p}", "top_p");
-        if (request.TopK is < 1) throw ApiException.BadRequest($"top_k must be at least 1, got {request.TopK}", "top_k");
+        if (topK is < 1) throw ApiException.BadRequest($"top_k must be at least 1, got {topK}", "top_k");
         return new SamplingOptions
         {
-            Temperature = temperature,
+            Temperature = checkedTemperature,
             TopP = topP == 1.0 ? null : topP,   // 1 keeps every token, the same as no top-p, and batches with it
-            TopK = request.TopK,
-            FrequencyPenalty = Range(request.FrequencyPenalty ?? 0, -2, 2, "frequency_penalty"),
-            PresencePenalty = Range(request.PresencePenalty ?? 0, -2, 2, "presence_penalty"),
+            TopK = topK,
+            FrequencyPenalty = Range(frequencyPenalty ?? 0, -2, 2, "frequency_penalty"),
+            PresencePenalty = Range(presencePenalty ?? 0, -2, 2, "presence_penalty"),
         };
     }
 
@@ -123,7 +126,7 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
         return ids.Length > 0 ? ids : throw ApiException.BadRequest("a token-id prompt is empty", param);
     }
 
-    private static IReadOnlyList<string> StopStrings(JsonElement? stop)
+    public static IReadOnlyList<string> StopStrings(JsonElement? stop)
     {
         var strings = stop switch
         {
@@ -139,5 +142,5 @@ internal sealed record CompletionPlan(IReadOnlyList<IReadOnlyList<int>> Prompts,
         return strings;
     }
 
-    private static ApiException Unsupported(string param) => ApiException.BadRequest($"'{param}' is not supported by this server", param, "unsupported_parameter");
+    public static ApiException Unsupported(string param) => ApiException.BadRequest($"'{param}' is not supported by this server", param, "unsupported_parameter");
 }

@@ -20,8 +20,14 @@ public sealed record SteeringRequest
     /// <summary>Multiplies the registered <see cref="Vector"/> (llama.cpp's control-vector scale); default 1.</summary>
     public double? Scale { get; init; }
 
-    /// <summary>front, prompt, generated or all; default: each vector's own (front for ActAdd, all for dataset and GGUF vectors).</summary>
+    /// <summary>
+    /// front, prompt, generated, all, or assistant (chat completions only: the reply, from the assistant header on);
+    /// default: each vector's own (front for ActAdd, all for dataset and GGUF vectors).
+    /// </summary>
     public string? Positions { get; init; }
+
+    /// <summary>Never steer positions holding special tokens (chat template tokens, BOS, EOS).</summary>
+    public bool? SkipSpecialTokens { get; init; }
 
     /// <summary>add (default) or ablate.</summary>
     public string? Operator { get; init; }

@@ -46,6 +46,7 @@ internal sealed record SteeringSpec(IReadOnlyList<Addition> Additions, Recipe? R
                 PadId = spec.PadId,
                 Positions = request.Positions is { } positions ? Checked(() => SteeringOptions.ParsePositions(positions), $"{param}.positions") : null,
                 Operator = Checked(() => SteeringOptions.ParseOperator(request.Operator ?? "add"), $"{param}.operator"),
+                SkipSpecialTokens = request.SkipSpecialTokens == true,
             },
         };
     }

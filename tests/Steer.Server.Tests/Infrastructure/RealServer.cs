@@ -23,7 +23,8 @@ public sealed class RealServer : IAsyncDisposable
     public static async Task<RealServer> StartAsync(TestModel model, ServerOptions? options = null)
     {
         var lm = model.Load();
-        var host = SteerServer.CreateHostBuilder(lm, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 }).Build();
+        var host = SteerServer.CreateHostBuilder(lm, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 },
+            Steer.Chat.ChatTemplateSource.FromDirectory(model.Path)).Build();
         await host.StartAsync();
         return new RealServer(host, lm, new Uri(SteerServer.Addresses(host).Single() + "/"));
     }

@@ -15,7 +15,8 @@ public sealed class SteerServerFactory(TestModel model, ServerOptions? options =
 
     public LanguageModel Model => _model;
 
-    protected override IHostBuilder CreateHostBuilder() => SteerServer.CreateHostBuilder(_model, options ?? new ServerOptions());
+    protected override IHostBuilder CreateHostBuilder() =>
+        SteerServer.CreateHostBuilder(_model, options ?? new ServerOptions(), Steer.Chat.ChatTemplateSource.FromDirectory(model.Path));
 
     protected override void Dispose(bool disposing)
     {
