@@ -132,3 +132,83 @@ public sealed class ChatCompletionSpecs(ChatServerFixture fixture) : IClassFixtu
         response.Json().GetProperty("choices")[0].GetProperty("finish_reason").GetString().ShouldBe(expected.FinishReason);
     }
 }
+
+/// <summary>Streamed chat completions as OpenAI streams them, and logprobs.</summary>
+public sealed class ChatStreamingSpecs(ChatServerFixture fixture) : IClassFixture<ChatServerFixture>
+{
+    private HttpClient Client => fixture.Client;
+
+    private static readonly object[] Conversation = [new { role = "user", content = new object[] { new { type = "text", text = "Hi " }, new { type = "text", text = "there" } } }];
+
+    [Fact]
+    public async Task Streamed_chunks_concatenate_to_the_non_streamed_reply_with_role_first_finish_last_and_usage()
+    {
+        // Arrange
+        var whole = await Client.PostAsync("/v1/chat/completions", new { messages = Conversation, max_tokens = 12, seed = 5, n = 2 });
+
+        // Act
+        var streamed = await Client.PostAsync("/v1/chat/completions", new
+        {
+            messages = Conversation,
+            max_tokens = 12,
+            seed = 5,
+            n = 2,
+            stream = true,
+            stream_options = new { include_usage = true },
+        });
+
+        // Assert
+        whole.Status.ShouldBe(HttpStatusCode.OK, whole.Body);
+        streamed.Status.ShouldBe(HttpStatusCode.OK, streamed.Body);
+        streamed.Response.Content.Headers.ContentType!.MediaType.ShouldBe("text/event-stream");
+        var events = Api.Events(streamed.Body);
+        events[^1].ShouldBe("[DONE]");
+        var chunks = events.SkipLast(1).Select(e => JsonDocument.Parse(e).RootElement.Clone()).ToList();
+        chunks.ShouldAllBe(c => c.GetProperty("object").GetString() == "chat.completion.chunk");
+        chunks.Select(c => c.GetProperty("id").GetString()).Distinct().Count().ShouldBe(1);
+        var usageChunk = chunks[^1];
+        usageChunk.GetProperty("choices").GetArrayLength().ShouldBe(0);
+        usageChunk.GetProperty("usage").ToString().ShouldBe(whole.Json().GetProperty("usage").ToString());
+        chunks.SkipLast(1).ShouldAllBe(c => c.GetProperty("usage").ValueKind == JsonValueKind.Null);
+        for (var choice = 0; choice < 2; choice++)
+        {
+            var mine = chunks.SkipLast(1).Select(c => c.GetProperty("choices")[0]).Where(c => c.GetProperty("index").GetInt32() == choice).ToList();
+            mine[0].GetProperty("delta").GetProperty("role").GetString().ShouldBe("assistant");
+            mine[^1].GetProperty("delta").EnumerateObject().ShouldBeEmpty();
+            var expected = whole.Json().GetProperty("choices")[choice];
+            mine[^1].GetProperty("finish_reason").GetString().ShouldBe(expected.GetProperty("finish_reason").GetString());
+            mine.SkipLast(1).ShouldAllBe(c => c.GetProperty("finish_reason").ValueKind == JsonValueKind.Null);
+            string.Concat(mine.Select(c => c.GetProperty("delta").TryGetProperty("content", out var t) ? t.GetString() : ""))
+                .ShouldBe(expected.GetProperty("message").GetProperty("content").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Logprobs_give_each_reply_token_its_bytes_and_the_asked_number_of_alternatives()
+    {
+        // Act
+        var response = await Client.PostAsync("/v1/chat/completions", new { messages = Conversation, max_tokens = 6, temperature = 0, logprobs = true, top_logprobs = 3 });
+
+        // Assert
+        response.Status.ShouldBe(HttpStatusCode.OK, response.Body);
+        var choice = response.Json().GetProperty("choices")[0];
+        var content = choice.GetProperty("logprobs").GetProperty("content").EnumerateArray().ToList();
+        var completionTokens = response.Json().GetProperty("usage").GetProperty("completion_tokens").GetInt32();
+        var stopped = choice.GetProperty("finish_reason").GetString() == "stop";
+        content.Count.ShouldBe(stopped ? completionTokens - 1 : completionTokens, "one entry per token of the reply (the end-of-turn token is not in it)");
+        string.Concat(content.Select(e => e.GetProperty("token").GetString())).ShouldBe(choice.GetProperty("message").GetProperty("content").GetString());
+        foreach (var entry in content)
+        {
+            var top = entry.GetProperty("top_logprobs").EnumerateArray().ToList();
+            top.Count.ShouldBe(3);
+            // Greedy: the chosen token is the most likely one, so it leads the alternatives with the same log-probability.
+            top[0].GetProperty("token").GetString().ShouldBe(entry.GetProperty("token").GetString());
+            top[0].GetProperty("logprob").GetDouble().ShouldBe(entry.GetProperty("logprob").GetDouble(), 1e-9);
+            top.Select(t => t.GetProperty("logprob").GetDouble()).ShouldBeInOrder(SortDirection.Descending);
+            entry.GetProperty("bytes").EnumerateArray().Select(b => (byte)b.GetInt32()).ToArray()
+                .ShouldBe(System.Text.Encoding.UTF8.GetBytes(entry.GetProperty("token").GetString()!));
+        }
+        (await Client.PostAsync("/v1/chat/completions", new { messages = Conversation, max_tokens = 2 })).Json()
+            .GetProperty("choices")[0].GetProperty("logprobs").ValueKind.ShouldBe(JsonValueKind.Null);
+    }
+}
