@@ -79,14 +79,15 @@ public sealed partial class ResourceSpecs(ServerFixture server) : IClassFixture<
         // Assert
         page.StatusCode.ShouldBe(HttpStatusCode.OK);
         page.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
-        foreach (var id in new[] { "prompt", "pairs", "add-pair", "recipe", "run", "unsteered", "steered", "seed" })
+        foreach (var id in new[] { "prompt", "pairs", "add-pair", "recipe", "run", "unsteered", "steered", "seed", "tab-chat", "message", "send", "chat-unsteered", "chat-steered" })
             html.ShouldContain($"id=\"{id}\"");
-        AssetReference().Matches(html).Select(m => m.Groups[1].Value).ShouldBe(["/app.css", "/app.js"], ignoreOrder: true);
+        AssetReference().Matches(html).Select(m => m.Groups[1].Value).ShouldBe(["/app.css", "/app.js", "/chat.js"], ignoreOrder: true);
         html.ShouldNotContain("//", Case.Sensitive, "no protocol-relative or absolute URLs: nothing comes from a CDN");
     }
 
     [Theory]
     [InlineData("/app.js", "text/javascript")]
+    [InlineData("/chat.js", "text/javascript")]
     [InlineData("/app.css", "text/css")]
     public async Task The_playground_assets_are_served_by_steer_and_reach_nothing_outside_it(string path, string mediaType)
     {

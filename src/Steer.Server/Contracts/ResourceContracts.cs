@@ -9,7 +9,8 @@ public sealed record ListResponse<T>(IReadOnlyList<T> Data)
 }
 
 /// <summary>An entry of <c>GET /v1/models</c>, with the model's shape as extra fields.</summary>
-public sealed record ModelInfo(string Id, string Object, long Created, string OwnedBy, int ContextLength, int Layers, int DModel);
+/// <param name="ChatTemplate">Whether the model has a chat template, which /v1/chat/completions needs.</param>
+public sealed record ModelInfo(string Id, string Object, long Created, string OwnedBy, int ContextLength, int Layers, int DModel, bool ChatTemplate);
 
 /// <summary>A registered steering vector.</summary>
 /// <param name="Notes">What was adapted, e.g. a recipe's layers scaled to this model.</param>

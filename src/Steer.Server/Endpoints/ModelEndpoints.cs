@@ -42,5 +42,5 @@ internal static class ModelEndpoints
     }
 
     private static ModelInfo Info(ServerState state) => new(state.ModelId, "model", state.Started.ToUnixTimeSeconds(), "steer",
-        state.Model.Shape.ContextLength, state.Model.Shape.Layers, state.Model.Shape.ModelDim);
+        state.Model.Shape.ContextLength, state.Model.Shape.Layers, state.Model.Shape.ModelDim, state.ChatTemplate is not null);
 }

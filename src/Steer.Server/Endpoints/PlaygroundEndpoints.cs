@@ -1,12 +1,13 @@
 namespace Steer.Server.Endpoints;
 
-/// <summary>The playground at <c>/</c>: three files embedded in this assembly, so it works with no network at all.</summary>
+/// <summary>The playground at <c>/</c>: four files embedded in this assembly, so it works with no network at all.</summary>
 internal static class PlaygroundEndpoints
 {
     private static readonly (string Path, string Resource, string ContentType)[] Files =
     [
         ("/", "index.html", "text/html; charset=utf-8"),
         ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+        ("/chat.js", "chat.js", "text/javascript; charset=utf-8"),
         ("/app.css", "app.css", "text/css; charset=utf-8"),
     ];
 

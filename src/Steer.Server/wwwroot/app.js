@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 let model = null;          // the served model's id
 let layers = 1;            // its block count, the layer controls' range
 let recipes = [];
+let hasChatTemplate = false;  // whether the model has a chat template (the chat tab needs one)
 let running = null;        // the AbortController of the comparison in flight
 
 async function getJson(url) {
@@ -177,6 +178,7 @@ async function init() {
     const models = await getJson("/v1/models");
     model = models.data[0].id;
     layers = models.data[0].layers;
+    hasChatTemplate = models.data[0].chat_template;
     $("model-info").textContent = `Model: ${model} (${layers} blocks, d_model ${models.data[0].d_model}, context ${models.data[0].context_length}).`;
     recipes = (await getJson("/v1/recipes")).data;
     for (const recipe of recipes) {
