@@ -102,8 +102,8 @@ public sealed class ChatFlagSpecs : IDisposable
 
         // Act
         var result = Cli.Run("generate", "--model", directory, "--chat", "--prompt", "Hi there", "--max-new-tokens", "2", "--temperature", "0", "--json");
-        var plain = Cli.Run("debug", "make-model", "--arch", "qwen2", "--out", _directory.File("qwen"));
-        var without = Cli.Run("generate", "--model", _directory.File("qwen"), "--chat", "--prompt", "Hi", "--max-new-tokens", "1");
+        var plain = Cli.Run("debug", "make-model", "--shape", "tiny", "--out", _directory.File("gpt2"));
+        var without = Cli.Run("generate", "--model", _directory.File("gpt2"), "--chat", "--prompt", "Hi", "--max-new-tokens", "1");
 
         // Assert
         result.ExitCode.ShouldBe(0, result.Error);
