@@ -161,6 +161,41 @@ public sealed class ChatSessionSpecs : IDisposable
     }
 
     [Fact]
+    public void On_a_terminal_the_session_prompts_for_each_line_and_names_the_reply()
+    {
+        // Arrange
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new StringReader("Hi\n");
+
+        // Act
+        var exitCode = Steer.Cli.SteerCli.Run(["chat", "--model", _model, .. Sampling], new Steer.Cli.CliContext(output, error, IsTerminal: true, Input: input));
+
+        // Assert
+        exitCode.ShouldBe(0, error.ToString());
+        output.ToString().ShouldBe("you> assistant> " + Once("Hi").Output + "you> \n");
+        error.ToString().ShouldContain("/help lists the commands");
+    }
+
+    [Fact]
+    public void A_cancelled_session_ends_with_exit_code_0()
+    {
+        // Arrange
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var input = new StringReader("Hi\nHello\n");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        // Act
+        var exitCode = Steer.Cli.SteerCli.Run(["chat", "--model", _model, .. Sampling], new Steer.Cli.CliContext(output, error, Cancellation: cancelled.Token, Input: input));
+
+        // Assert
+        exitCode.ShouldBe(0, error.ToString());
+        output.ToString().ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Json_without_a_message_is_a_usage_error()
     {
         // Act

@@ -18,7 +18,7 @@ internal sealed class ChatSession
         /steer on|off  steer the replies or not; /steer alone shows which
         /coeff X       scale the steering vector by X (1 is as built, 2 doubles, 0 adds nothing)
         /help          this list
-        /exit          end the session (as does end of input, Ctrl+D)
+        /exit          end the session (as does end of input, Ctrl+D); Ctrl+C stops a reply
         """;
 
     private readonly LanguageModel _model;
@@ -48,9 +48,8 @@ internal sealed class ChatSession
     public int Run()
     {
         if (_context.IsTerminal) Note.WriteLine($"Chatting with {_model.Name}{(_steered ? ", steered" : "")}. /help lists the commands.");
-        while (true)
+        while (!_context.Cancellation.IsCancellationRequested)
         {
-            _context.Cancellation.ThrowIfCancellationRequested();
             if (_context.IsTerminal)
             {
                 Out.Write("you> ");
@@ -70,6 +69,7 @@ internal sealed class ChatSession
             }
             else Turn(line);
         }
+        return ExitCodes.Ok;
     }
 
     /// <returns>False when the session ends.</returns>
@@ -120,7 +120,9 @@ internal sealed class ChatSession
                 Note.WriteLine("usage: /steer on|off");
                 return;
         }
-        Note.WriteLine(string.Create(CultureInfo.InvariantCulture, $"steering {(_steered ? "on" : "off")} (coefficient ×{_coeff:G6})"));
+        Note.WriteLine(_steering.Vector is null
+            ? "steering off (no steering options were given)"
+            : string.Create(CultureInfo.InvariantCulture, $"steering {(_steered ? "on" : "off")} (coefficient ×{_coeff:G6})"));
     }
 
     private void Coeff(string? argument)
@@ -177,6 +179,15 @@ internal sealed class ChatSession
         }
         if (_context.IsTerminal) Out.Write("assistant> ");
         var wrote = false;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_context.Cancellation);
+        // On the console, Ctrl+C stops the reply being written rather than the whole session.
+        ConsoleCancelEventHandler? interrupt = _context.Input is null && _context.IsTerminal ? (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        }
+        : null;
+        if (interrupt is not null) Console.CancelKeyPress += interrupt;
         try
         {
             var reply = ChatTurn.Generate(_model, prompt, _options, _steered ? _scaled : null, _steering.Options, piece =>
@@ -184,9 +195,15 @@ internal sealed class ChatSession
                 wrote = true;
                 Out.Write(piece);
                 Out.Flush();
-            }, _context.Cancellation);
+            }, stop.Token);
             Out.WriteLine();
             _history.Add(new ChatMessage("assistant", reply.Reply));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            if (wrote || _context.IsTerminal) Out.WriteLine();
+            _history.RemoveAt(_history.Count - 1);
+            if (!_context.Cancellation.IsCancellationRequested) Note.WriteLine("(reply stopped; neither the message nor the partial reply is kept)");
         }
         catch (SteerException e) when (e.Kind == ErrorKind.InvalidArgument)
         {
@@ -194,6 +211,10 @@ internal sealed class ChatSession
             if (wrote || _context.IsTerminal) Out.WriteLine();
             _history.RemoveAt(_history.Count - 1);
             Note.WriteLine($"steer: error: {e.Message}");
+        }
+        finally
+        {
+            if (interrupt is not null) Console.CancelKeyPress -= interrupt;
         }
     }
 }
