@@ -196,12 +196,14 @@ public sealed class ChatSessionSpecs : IDisposable
     }
 
     [Fact]
-    public void Json_without_a_message_is_a_usage_error()
+    public void Json_or_coeff_relative_without_a_message_is_a_usage_error()
     {
         // Act
-        var result = Session("Hi\n", "--json");
+        var json = Session("Hi\n", "--json");
+        var relative = Session("Hi\n", [.. Steering, "--coeff-relative", "2"]);
 
         // Assert
-        result.ShouldFailWith(2, "--json needs --message");
+        json.ShouldFailWith(2, "--json needs --message");
+        relative.ShouldFailWith(2, "--coeff-relative measures one prompt, so it needs --message");
     }
 }
