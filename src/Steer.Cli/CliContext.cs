@@ -4,5 +4,10 @@ namespace Steer.Cli;
 /// <param name="IsTerminal">Whether Output is an interactive terminal (enables streaming niceties and colour).</param>
 /// <param name="ErrorIsTerminal">Whether Error is an interactive terminal (enables the download progress bar).</param>
 /// <param name="Cancellation">Stops long-running commands (steer serve) as Ctrl+C does; tests use it.</param>
+/// <param name="Input">Where interactive commands (steer chat without --message) read lines; null is the console.</param>
 public sealed record CliContext(TextWriter Output, TextWriter Error, bool IsTerminal = false, bool ErrorIsTerminal = false,
-    CancellationToken Cancellation = default);
+    CancellationToken Cancellation = default, TextReader? Input = null)
+{
+    /// <summary><see cref="Input"/>, or the console's standard input.</summary>
+    public TextReader Reader => Input ?? Console.In;
+}

@@ -32,11 +32,15 @@ internal static class Cli
     /// <summary>Runs <c>steer args</c> as if stderr were a terminal, where downloads show a progress bar.</summary>
     public static CliResult RunOnTerminal(params string[] args) => Run(errorIsTerminal: true, args);
 
-    private static CliResult Run(bool errorIsTerminal, string[] args)
+    /// <summary>Runs <c>steer args</c> reading <paramref name="input"/> as its standard input (redirected, not a terminal).</summary>
+    public static CliResult RunWithInput(string input, params string[] args) => Run(errorIsTerminal: false, args, input);
+
+    private static CliResult Run(bool errorIsTerminal, string[] args, string? input = null)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = SteerCli.Run(args, new CliContext(output, error, ErrorIsTerminal: errorIsTerminal));
+        using var reader = input is null ? null : new StringReader(input);
+        var exitCode = SteerCli.Run(args, new CliContext(output, error, ErrorIsTerminal: errorIsTerminal, Input: reader));
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 }

@@ -91,6 +91,9 @@ internal sealed class SteeringArguments
     /// <summary>The recipe's prompt, tokens and model when --recipe names one, else null.</summary>
     public Recipe? Recipe(ParseResult parse) => parse.GetValue(_recipe) is { } name ? RecipeBook.Find(name) : null;
 
+    /// <summary>Whether --coeff-relative is given (it needs a prompt to measure).</summary>
+    public bool IsRelative(ParseResult parse) => parse.GetValue(_coeffRelative) is not null;
+
     public bool IsGiven(ParseResult parse) =>
         HasPlus(parse) || parse.GetValue(_add) is { Length: > 0 } || parse.GetValue(_recipe) is not null || parse.GetValue(_vector) is { Length: > 0 };
 
