@@ -68,8 +68,9 @@ public sealed class SteerServer
                 .Configure(app =>
                 {
                     var metrics = app.ApplicationServices.GetRequiredService<ServerMetrics>();
-                    var state = app.ApplicationServices.GetRequiredService<ServerState>();
-                    metrics.SampleOnScrape(() => state.Queue.Count, () => state.Worker.Statistics.Tokens);
+                    var services = app.ApplicationServices;
+                    metrics.SampleOnScrape(() => services.GetRequiredService<WorkQueue>().Count,
+                        () => services.GetRequiredService<InferenceWorker>().Statistics.Tokens);
                     // Outermost, so that the log line and the metrics see the final status, errors included.
                     app.UseRequestTelemetry(options, metrics);
                     app.UseApiErrors();
