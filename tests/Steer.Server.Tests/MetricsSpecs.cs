@@ -67,6 +67,31 @@ public sealed partial class MetricsSpecs(TestModel model) : IClassFixture<TestMo
         otherMetrics.ContainsKey(Completions).ShouldBeFalse();
     }
 
+    [Fact]
+    public async Task A_client_that_leaves_before_its_answer_is_counted_as_499()
+    {
+        // Arrange
+        await using var server = await RealServer.StartAsync(model);
+        using var client = server.CreateClient();
+        using var leaving = server.CreateClient();
+        using var cancel = new CancellationTokenSource();
+        var abandoned = leaving.PostAsync("/v1/completions", new { prompt = "Hello", max_tokens = 1000, seed = 1 }, cancel.Token);
+        while ((await client.HealthAsync()).GetProperty("running").GetInt32() == 0) await Task.Delay(5);
+
+        // Act
+        await cancel.CancelAsync();
+        await Should.ThrowAsync<TaskCanceledException>(abandoned);
+        await client.WaitUntilIdleAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        Dictionary<string, double> metrics;
+        while (!(metrics = await ScrapeAsync(client)).ContainsKey("steer_requests_total{route=\"/v1/completions\",method=\"POST\",status=\"499\"}")
+               && DateTime.UtcNow < deadline) await Task.Delay(20);
+
+        // Assert
+        metrics["steer_requests_total{route=\"/v1/completions\",method=\"POST\",status=\"499\"}"].ShouldBe(1);
+        metrics.ContainsKey(Completions).ShouldBeFalse();
+    }
+
     private static int CompletionTokens(ApiResult result) => result.Json().GetProperty("usage").GetProperty("completion_tokens").GetInt32();
 
     /// <summary>Every sample of the exposition text by its series (<c>name{labels}</c>); fails on any line that is not a comment or a sample.</summary>

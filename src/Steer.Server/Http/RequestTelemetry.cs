@@ -33,7 +33,8 @@ internal static class RequestTelemetry
             finally
             {
                 var route = Route(context);
-                var status = context.Response.StatusCode;
+                // A client that left before its answer was not answered 200: 499 as nginx logs it ("client closed request").
+                var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
                 var elapsed = scope.Elapsed;
                 metrics.Requests.WithLabels(route, context.Request.Method, status.ToString(CultureInfo.InvariantCulture)).Inc();
                 metrics.Duration.WithLabels(route).Observe(elapsed.TotalSeconds);
