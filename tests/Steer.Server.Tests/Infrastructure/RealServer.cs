@@ -21,6 +21,8 @@ public sealed class RealServer : IAsyncDisposable
 
     public string ModelId => _model.Name;
 
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<RealServer> StartAsync(TestModel model, ServerOptions? options = null, Action<IHostBuilder>? configure = null)
     {
         var lm = model.Load();
