@@ -15,10 +15,13 @@ namespace Steer.Server;
 /// each request keeps its own seed, budget, steering and cancellation.
 /// </summary>
 internal sealed class InferenceWorker(LanguageModel model, ServerOptions options, WorkQueue queue, VectorRegistry vectors,
-    ILogger<InferenceWorker> logger) : IHostedService, IDisposable
+    ServerMetrics metrics, ILogger<InferenceWorker> logger) : IHostedService, IDisposable
 {
     private const int VectorCacheSize = 32;
 
+    // Draining: no new requests come (the web server stopped first), what is queued still runs. Stopping: the
+    // shutdown timeout is over, the running batch ends between two decoding steps.
+    private readonly CancellationTokenSource _draining = new();
     private readonly CancellationTokenSource _stopping = new();
     // Built vectors by their additions, so that a client repeating its steering (the playground does) does not pay
     // for the forward passes each time. Only the inference thread uses it.
@@ -41,19 +44,31 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
         return Task.CompletedTask;
     }
 
+    /// <summary>Lets queued and running work finish until <paramref name="cancellationToken"/> (the host's shutdown timeout) fires, then fails the rest with 503.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _draining.CancelAsync();
+        if (_thread is not { } thread) return;
+        var finished = Task.Run(() => thread.Join(), CancellationToken.None);
+        try
+        {
+            await finished.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
         await _stopping.CancelAsync();
         var shuttingDown = new ApiException(StatusCodes.Status503ServiceUnavailable, "server_error", "the server is shutting down");
         foreach (var item in queue.Drain()) item.Fail(shuttingDown);
         // The running batch sees the stop between two decoding steps, so this is short.
-        if (_thread is { } thread) await Task.Run(() => thread.Join(TimeSpan.FromSeconds(30)), CancellationToken.None);
+        await finished.WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
     private void Run()
     {
         var idle = true;
-        while (queue.WaitForWork(_stopping.Token))
+        // Once draining, WaitForWork no longer waits: the loop runs until the queue is empty or the stop comes.
+        while (!_stopping.IsCancellationRequested && (queue.WaitForWork(_draining.Token) || queue.Count > 0))
         {
             // An idle worker waits a moment so that requests sent together (the playground's two columns) share a batch.
             if (idle && options.BatchWindow > TimeSpan.Zero) Thread.Sleep(options.BatchWindow);
@@ -192,6 +207,7 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
         finally
         {
             Interlocked.Increment(ref _batches);
+            metrics.BatchRows.Observe(rows);
             Interlocked.Add(ref _requests, jobs.Count);
             if (jobs.Any(j => j.Plan.Steering is not null) && jobs.Any(j => j.Plan.Steering is null)) Interlocked.Increment(ref _mixed);
             long largest;
@@ -199,5 +215,9 @@ internal sealed class InferenceWorker(LanguageModel model, ServerOptions options
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _draining.Dispose();
+        _stopping.Dispose();
+    }
 }

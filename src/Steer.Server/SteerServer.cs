@@ -2,6 +2,8 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging.Console;
+using Prometheus;
 using Steer.Chat;
 using Steer.Server.Endpoints;
 using Steer.Server.Http;
@@ -26,12 +28,23 @@ public sealed class SteerServer
     {
         options.Validate();
         var endpoint = ListenAddress(options.Host);
+        // Loaded before the host starts, so that a stored vector that does not load stops the start with its file's name.
+        var store = options.VectorDirectory is { } directory ? new VectorStore(directory) : null;
+        var stored = store?.LoadAll(model.Description) ?? [];
         return new HostBuilder()
-            .ConfigureLogging(logging => logging
-                .AddSimpleConsole(console => console.SingleLine = true)
-                .SetMinimumLevel(LogLevel.Warning)
-                // A port in use is reported by steer serve in one line; the host would add a stack trace.
-                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None))
+            .ConfigureLogging(logging =>
+            {
+                logging
+                    .AddSimpleConsole(console => console.SingleLine = true)
+                    .SetMinimumLevel(LogLevel.Warning)
+                    .AddFilter(RequestTelemetry.Category, LogLevel.Information)
+                    // A port in use is reported by steer serve in one line; the host would add a stack trace.
+                    .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+                // stdout is steer's own output (the serving line); the log goes beside the errors.
+                logging.Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            })
+            // In-flight requests get this long to finish when the server stops (the web server stops first, then the worker).
+            .ConfigureServices(services => services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout))
             .ConfigureWebHost(web => web
                 .UseKestrel(kestrel =>
                 {
@@ -44,10 +57,12 @@ public sealed class SteerServer
                     services.AddRouting();
                     services.AddSingleton(options);
                     services.AddSingleton(new WorkQueue(options.MaxQueue));
-                    services.AddSingleton<VectorRegistry>();
+                    services.AddSingleton(new VectorRegistry(options, store, stored));
+                    services.AddSingleton<ServerMetrics>();
                     // Only the worker is given the model; everything else sees its description.
                     services.AddSingleton(provider => new InferenceWorker(model, options, provider.GetRequiredService<WorkQueue>(),
-                        provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<ILogger<InferenceWorker>>()));
+                        provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<ServerMetrics>(),
+                        provider.GetRequiredService<ILogger<InferenceWorker>>()));
                     services.AddHostedService(provider => provider.GetRequiredService<InferenceWorker>());
                     services.AddSingleton(provider => new ServerState(model.Description, model.Name, DateTimeOffset.UtcNow, options,
                         provider.GetRequiredService<WorkQueue>(), provider.GetRequiredService<VectorRegistry>(), provider.GetRequiredService<InferenceWorker>(),
@@ -55,10 +70,19 @@ public sealed class SteerServer
                 })
                 .Configure(app =>
                 {
+                    var metrics = app.ApplicationServices.GetRequiredService<ServerMetrics>();
+                    var services = app.ApplicationServices;
+                    metrics.SampleOnScrape(() => services.GetRequiredService<WorkQueue>().Count,
+                        () => services.GetRequiredService<InferenceWorker>().Statistics.Tokens);
+                    // Outermost, so that the log line and the metrics see the final status, errors included.
+                    app.UseRequestTelemetry(options, metrics);
                     app.UseApiErrors();
                     app.UseRouting();
+                    // After routing, so that a refused request is still counted under its route.
+                    app.UseApiKeyAuthentication(options.ApiKey);
                     app.UseEndpoints(endpoints =>
                     {
+                        endpoints.MapMetrics("/metrics", metrics.Registry);
                         CompletionEndpoints.Map(endpoints);
                         ChatCompletionEndpoints.Map(endpoints);
                         ModelEndpoints.Map(endpoints);

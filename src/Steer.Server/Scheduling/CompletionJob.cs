@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Steer.Generation;
 using Steer.Server.Completions;
 using Steer.Server.Contracts;
+using Steer.Server.Http;
 using Steer.Tokenization;
 
 namespace Steer.Server.Scheduling;
@@ -21,11 +22,14 @@ internal sealed class CompletionJob : WorkItem
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<CompletionEvent> _events = Channel.CreateUnbounded<CompletionEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // The request that queued this job, for its log line and time-to-first-token metric.
+    private readonly RequestScope? _scope = RequestScope.Current;
 
     public CompletionJob(CompletionPlan plan, ITokenizer tokenizer, IReadOnlyList<int> stopIds, CancellationToken cancellation) : base(cancellation)
     {
         Plan = plan;
         Choices = Enumerable.Range(0, plan.Rows).Select(_ => new ChoiceState(tokenizer, stopIds, plan.Stop, plan.Logprobs is not null)).ToArray();
+        _scope?.Attach(this);
     }
 
     public CompletionPlan Plan { get; }
@@ -56,6 +60,7 @@ internal sealed class CompletionJob : WorkItem
     /// <summary>A token for completion <paramref name="completion"/> of prompt <paramref name="prompt"/>; false ends that choice.</summary>
     public bool OnToken(int prompt, int completion, int id, TokenLogprobs? logprobs)
     {
+        _scope?.TokenGenerated();
         var index = prompt * Plan.Options.Count + completion;
         var delta = Choices[index].Push(id, logprobs, out var more);
         if (Plan.Stream)

@@ -7,6 +7,7 @@ public sealed class RealServer : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly LanguageModel _model;
+    private bool _stopped;
 
     private RealServer(IHost host, LanguageModel model, Uri address)
     {
@@ -20,20 +21,36 @@ public sealed class RealServer : IAsyncDisposable
 
     public string ModelId => _model.Name;
 
-    public static async Task<RealServer> StartAsync(TestModel model, ServerOptions? options = null)
+    public IServiceProvider Services => _host.Services;
+
+    public static async Task<RealServer> StartAsync(TestModel model, ServerOptions? options = null, Action<IHostBuilder>? configure = null)
     {
         var lm = model.Load();
-        var host = SteerServer.CreateHostBuilder(lm, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 },
-            Steer.Chat.ChatTemplateSource.FromDirectory(model.Path)).Build();
+        var builder = SteerServer.CreateHostBuilder(lm, (options ?? new ServerOptions()) with { Host = "127.0.0.1", Port = 0 },
+            Steer.Chat.ChatTemplateSource.FromDirectory(model.Path));
+        configure?.Invoke(builder);
+        var host = builder.Build();
         await host.StartAsync();
         return new RealServer(host, lm, new Uri(SteerServer.Addresses(host).Single() + "/"));
     }
 
-    public HttpClient CreateClient() => new() { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+    public HttpClient CreateClient(string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromMinutes(2) };
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", apiKey);
+        return client;
+    }
+
+    /// <summary>Stops the host as SIGTERM would (the host's shutdown timeout applies); the model stays loaded until disposal.</summary>
+    public Task StopAsync()
+    {
+        _stopped = true;
+        return _host.StopAsync();
+    }
 
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync();
+        if (!_stopped) await _host.StopAsync();
         _host.Dispose();
         _model.Dispose();
     }
