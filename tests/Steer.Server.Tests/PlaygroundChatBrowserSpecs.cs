@@ -83,4 +83,40 @@ public sealed class PlaygroundChatBrowserSpecs : IDisposable
         steered.ShouldNotBe(unsteered, "the steering changes the replies, so each side's history is its own");
         browser.Requested.ShouldAllBe(url => url.StartsWith(server.Address.ToString()));
     }
+
+    [Fact]
+    public async Task Behind_an_api_key_the_page_asks_for_it_and_then_chats_with_it()
+    {
+        // Arrange
+        await using var server = await RealServer.StartAsync(_model, new ServerOptions { ApiKey = "s3cret-key" });
+        await using var browser = await Browser.LaunchAsync();
+        var page = browser.Page;
+        await page.GotoAsync(server.Address.ToString());
+        await page.WaitForFunctionAsync("() => document.querySelector('#status').textContent.includes('needs an API key')");
+        var askedForKey = await page.IsVisibleAsync("#api-key");
+
+        // Act
+        await page.FillAsync("#api-key", "s3cret-key");
+        await page.DispatchEventAsync("#api-key", "change");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        await page.ClickAsync("#tab-chat");
+        await page.FillAsync("#max-tokens", "4");
+        await SendAsync(page, "Hi there");
+        var replies = await page.Locator("#chat-unsteered .msg.assistant .text").AllInnerTextsAsync();
+
+        // Assert
+        askedForKey.ShouldBeTrue();
+        using var client = server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret-key");
+        var expected = await client.PostAsync("/v1/chat/completions", new
+        {
+            messages = new[] { new { role = "user", content = "Hi there" } },
+            max_tokens = 4,
+            temperature = 1.0,
+            top_p = 0.3,
+            frequency_penalty = 1.0,
+            seed = 0,
+        });
+        replies.ShouldHaveSingleItem().ShouldBe(expected.Json().GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
 }

@@ -9,8 +9,18 @@ let recipes = [];
 let hasChatTemplate = false;  // whether the model has a chat template (the chat tab needs one)
 let running = null;        // the AbortController of the comparison in flight
 
+// The API key, when the server was started with one; kept for this tab only (sessionStorage), sent as a bearer token.
+function apiHeaders(extra = {}) {
+  const key = $("api-key").value.trim();
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
 async function getJson(url) {
-  const response = await fetch(url);
+  const response = await fetch(url, { headers: apiHeaders() });
+  if (response.status === 401) {
+    $("api-key-row").hidden = false;
+    throw new Error("this server needs an API key: enter it above");
+  }
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
 }
@@ -104,7 +114,7 @@ function completionNode(column, index, prompt) {
 async function stream(body, column, signal) {
   const response = await fetch("/v1/completions", {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: apiHeaders({ "Content-Type": "application/json" }),
     body: JSON.stringify(body),
     signal,
   });
@@ -169,11 +179,7 @@ async function compare() {
   }
 }
 
-async function init() {
-  $("run").addEventListener("click", compare);
-  $("stop").addEventListener("click", () => running?.abort());
-  $("add-pair").addEventListener("click", () => addPair());
-  $("recipe").addEventListener("change", (e) => applyRecipe(e.target.value));
+async function loadModel() {
   try {
     const models = await getJson("/v1/models");
     model = models.data[0].id;
@@ -181,6 +187,7 @@ async function init() {
     hasChatTemplate = models.data[0].chat_template;
     $("model-info").textContent = `Model: ${model} (${layers} blocks, d_model ${models.data[0].d_model}, context ${models.data[0].context_length}).`;
     recipes = (await getJson("/v1/recipes")).data;
+    $("recipe").replaceChildren($("recipe").firstElementChild);
     for (const recipe of recipes) {
       const option = document.createElement("option");
       option.value = recipe.name;
@@ -189,10 +196,24 @@ async function init() {
     }
     $("recipe").value = "love-hate";
     applyRecipe("love-hate");
+    setStatus("");
     document.body.dataset.ready = "true";
   } catch (error) {
     setStatus(`Could not reach the server: ${error.message}`, true);
   }
+}
+
+async function init() {
+  $("run").addEventListener("click", compare);
+  $("stop").addEventListener("click", () => running?.abort());
+  $("add-pair").addEventListener("click", () => addPair());
+  $("recipe").addEventListener("change", (e) => applyRecipe(e.target.value));
+  $("api-key").value = sessionStorage.getItem("steer-api-key") ?? "";
+  $("api-key").addEventListener("change", () => {
+    sessionStorage.setItem("steer-api-key", $("api-key").value.trim());
+    loadModel();
+  });
+  await loadModel();
 }
 
 init();

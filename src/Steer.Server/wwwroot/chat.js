@@ -49,7 +49,7 @@ function chatRequest(messages, steering) {
 async function streamReply(body, node, signal) {
   const response = await fetch("/v1/chat/completions", {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: apiHeaders({ "Content-Type": "application/json" }),
     body: JSON.stringify(body),
     signal,
   });
