@@ -49,6 +49,7 @@ public sealed class AuthenticationSpecs(TestModel model) : IClassFixture<TestMod
         var unknownWithKey = await authorized.GetJsonAsync("/v1/no-such-route");
         var unknownWithout = await anonymous.GetJsonAsync("/v1/no-such-route");
         var modelsWithout = await anonymous.GetJsonAsync("/v1/models");
+        var chatWithout = await anonymous.PostAsync("/v1/chat/completions", new { messages = new[] { new { role = "user", content = "Hi" } } });
         var health = await anonymous.GetJsonAsync("/healthz");
         var metrics = await anonymous.GetJsonAsync("/metrics");
         var playground = await anonymous.GetJsonAsync("/");
@@ -59,6 +60,7 @@ public sealed class AuthenticationSpecs(TestModel model) : IClassFixture<TestMod
         unknownWithKey.Status.ShouldBe(HttpStatusCode.NotFound);
         unknownWithout.Status.ShouldBe(HttpStatusCode.Unauthorized);   // no probing for routes without the key
         modelsWithout.Status.ShouldBe(HttpStatusCode.Unauthorized);
+        chatWithout.Status.ShouldBe(HttpStatusCode.Unauthorized);
         health.Status.ShouldBe(HttpStatusCode.OK);
         metrics.Status.ShouldBe(HttpStatusCode.OK);
         playground.Status.ShouldBe(HttpStatusCode.OK);
