@@ -64,7 +64,7 @@ internal static class CacheCommand
                 return ExitCodes.Ok;
             }
             TextTable.Write(context.Output, ["name", "shape", "dtype"],
-                tensors.Select(t => (IReadOnlyList<string>)[t.Name, $"[{string.Join(", ", t.Shape)}]", "float32"]), textColumns: 3);
+                tensors.Select(t => (IReadOnlyList<string>)[t.Name, $"[{string.Join(", ", t.Shape)}]", "float32"]), textColumns: 3, width: context.Width);
             context.Output.WriteLine($"wrote {path} ({Count(tensors.Count, "tensor")}, {Count(ids.Count, "token")})");
             return ExitCodes.Ok;
         });

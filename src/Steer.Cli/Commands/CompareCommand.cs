@@ -66,7 +66,10 @@ internal static class CompareCommand
             if (parse.GetValue(markdown))
                 ComparisonTable.WriteMarkdown(context.Output, promptText, left, right);
             else
-                ComparisonTable.WriteText(context.Output, promptText, left, right, ansi: context.IsTerminal);
+            {
+                context.Output.WriteLine(SteeringJson.Summary(choice));
+                ComparisonTable.WriteText(context.Output, promptText, left, right, ansi: context.Color, ComparisonTable.ColumnWidthFor(context.Width));
+            }
             return ExitCodes.Ok;
         });
         return command;

@@ -61,7 +61,7 @@ internal static class EvalNormsCommand
             var header = new List<string> { "layer" };
             header.AddRange(Enumerable.Range(0, positions).Select(p => $"{p} {Display.Quote(lm.Tokenizer.TokenText(ids[p]))}"));
             TextTable.Write(context.Output, header, layers.Select(l => (IReadOnlyList<string>)[l.Layer.ToString(CultureInfo.InvariantCulture),
-                .. l.Ratios.Select(r => r.ToString("F4", CultureInfo.InvariantCulture))]));
+                .. l.Ratios.Select(r => r.ToString("F4", CultureInfo.InvariantCulture))]), width: context.Width);
             return ExitCodes.Ok;
         });
         return command;

@@ -60,7 +60,7 @@ internal static class EvalPerplexityCommand
             context.Output.WriteLine($"mode {mode}, first {mask} predicted positions masked, token-weighted over each topic");
             TextTable.Write(context.Output, ["topic", "sentences", "tokens", "ppl unsteered", "ppl steered", "ratio"],
                 results.Select(t => (IReadOnlyList<string>)[t.Name, Count(t.Sentences, t.Skipped), t.Tokens.ToString(CultureInfo.InvariantCulture),
-                    F(t.PerplexityUnsteered), F(t.PerplexitySteered), t.Ratio.ToString("F4", CultureInfo.InvariantCulture)]));
+                    F(t.PerplexityUnsteered), F(t.PerplexitySteered), t.Ratio.ToString("F4", CultureInfo.InvariantCulture)]), width: context.Width);
             if (results.Count == 2 && results.All(r => double.IsFinite(r.Ratio)))
                 context.Output.WriteLine($"ratio {results[0].Name} / {results[1].Name}: {(results[0].Ratio / results[1].Ratio).ToString("F4", CultureInfo.InvariantCulture)}");
             return ExitCodes.Ok;

@@ -57,10 +57,10 @@ internal static class EvalTokensCommand
             }
             SteeringJson.WriteNotes(context.Error, choice);
             context.Output.WriteLine($"steering: {EvalSteering.Describe(choice)}");
-            if (context.IsTerminal) WriteColoured(context.Output, lm.Tokenizer.TokenText(ids[0]), tokens);
+            if (context.Color) WriteColoured(context.Output, lm.Tokenizer.TokenText(ids[0]), tokens);
             TextTable.Write(context.Output, ["pos", "token", "logp unsteered", "logp steered", "difference"],
                 tokens.Select(t => (IReadOnlyList<string>)[t.Position.ToString(CultureInfo.InvariantCulture),
-                    Display.Quote(t.Text) + (t.Masked ? " (masked)" : ""), F(t.LogpUnsteered), F(t.LogpSteered), F(t.Difference)]), textColumns: 2);
+                    Display.Quote(t.Text) + (t.Masked ? " (masked)" : ""), F(t.LogpUnsteered), F(t.LogpSteered), F(t.Difference)]), textColumns: 2, width: context.Width);
             return ExitCodes.Ok;
         });
         return command;

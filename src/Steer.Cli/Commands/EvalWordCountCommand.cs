@@ -50,7 +50,7 @@ internal static class EvalWordCountCommand
             [
                 ["unsteered", .. Cells(unsteered.Summary)],
                 ["steered", .. Cells(steered.Summary)],
-            ]);
+            ], width: context.Width);
             var count = parse.GetValue(show);
             foreach (var (name, side) in new[] { ("unsteered", unsteered), ("steered", steered) })
                 foreach (var text in side.Completions.Take(count))

@@ -66,7 +66,7 @@ internal static class SweepCommand
             }
             TextTable.Write(context.Output, ["layer", "coeff", "topic", result.ValueColumn],
                 result.Rows.Select(r => (IReadOnlyList<string>)[r.Layer.ToString(CultureInfo.InvariantCulture), SweepPlots.Format(r.Coeff), r.Topic,
-                    r.Value(result.ValueColumn).ToString("G5", CultureInfo.InvariantCulture)]), textColumns: 0);
+                    r.Value(result.ValueColumn).ToString("G5", CultureInfo.InvariantCulture)]), textColumns: 0, width: context.Width);
             context.Output.WriteLine($"{result.Rows.Count} rows in {result.Elapsed.TotalSeconds:F1} s; wrote {Path.Combine(directory, SweepReport.HtmlName)}, " +
                 $"{SweepFiles.CsvName}, {SweepFiles.JsonName} and {files.Count - 3} chart files");
             return ExitCodes.Ok;

@@ -99,9 +99,11 @@ public sealed class CompareCommandSpecs(CliModelFixture fixture) : IClassFixture
         // Assert
         result.ExitCode.ShouldBe(0, result.Error);
         var lines = result.Output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        lines[1].ShouldContain("Unsteered completions");
-        lines[1].ShouldContain("Steered completions");
-        var (left, right) = Cells(lines.Skip(3));
+        lines[0].ShouldStartWith("steered: ");
+        lines[2].ShouldContain("Unsteered completions");
+        lines[2].ShouldContain("Steered completions");
+        lines.Skip(1).ShouldAllBe(line => line.Length == 127, "two columns of 60 and their borders when the output has no width");
+        var (left, right) = Cells(lines.Skip(4));
         left.Select(NoSpace).ShouldBe(Texts("unsteered").Select(t => NoSpace(Prompt + t)));
         right.Select(NoSpace).ShouldBe(Texts("steered").Select(t => NoSpace(Prompt + t)));
         result.Output.ShouldNotContain("\u001b[");

@@ -1,4 +1,4 @@
-using System.Text;
+using Steer.Cli.Terminal;
 
 namespace Steer.Cli.Commands.Shared;
 
@@ -8,12 +8,21 @@ internal static class ComparisonTable
     private const string Bold = "\u001b[1m";
     private const string Reset = "\u001b[0m";
 
+    /// <summary>Each column's width in terminal columns when the output has no width of its own (a pipe, a file).</summary>
+    public const int DefaultColumnWidth = 60;
+
+    /// <summary>The column width that fits a table of two columns (and its 7 border characters) into <paramref name="width"/>.</summary>
+    public static int ColumnWidthFor(int? width) => width is { } w ? Math.Max(16, (w - 7) / 2) : DefaultColumnWidth;
+
+    /// <param name="ansi">Bold prompts (a terminal that takes colour).</param>
+    /// <param name="columnWidth">Terminal columns per side; wide characters (CJK, emoji) count two.</param>
     public static void WriteText(TextWriter output, string prompt, IReadOnlyList<string> unsteered, IReadOnlyList<string> steered,
-        bool ansi, int columnWidth = 60)
+        bool ansi, int columnWidth = DefaultColumnWidth)
     {
         var rule = "+" + new string('-', columnWidth + 2) + "+" + new string('-', columnWidth + 2) + "+";
         output.WriteLine(rule);
-        output.WriteLine($"| {"Unsteered completions".PadRight(columnWidth)} | {"Steered completions".PadRight(columnWidth)} |");
+        output.WriteLine($"| {TextWidth.PadRight(TextWidth.Truncate("Unsteered completions", columnWidth), columnWidth)} | " +
+            $"{TextWidth.PadRight(TextWidth.Truncate("Steered completions", columnWidth), columnWidth)} |");
         output.WriteLine(rule.Replace('-', '='));
         for (var i = 0; i < Math.Max(unsteered.Count, steered.Count); i++)
         {
@@ -43,11 +52,14 @@ internal static class ComparisonTable
     {
         if (index >= lines.Count) return new string(' ', width);
         var (text, promptChars) = lines[index];
-        var padded = text.PadRight(width);
+        var padded = TextWidth.PadRight(text, width);
         return ansi && promptChars > 0 ? Bold + padded[..promptChars] + Reset + padded[promptChars..] : padded;
     }
 
-    /// <summary>Word-wraps prompt + completion; each line knows how many of its first characters belong to the prompt.</summary>
+    /// <summary>
+    /// Word-wraps prompt + completion into lines of at most <paramref name="width"/> terminal columns; each line knows how
+    /// many of its first characters belong to the prompt.
+    /// </summary>
     private static List<(string Text, int PromptChars)> Wrap(string prompt, string completion, int width)
     {
         var text = (prompt + completion).Replace("\r", "");
@@ -60,8 +72,8 @@ internal static class ComparisonTable
             var start = paragraphStart;
             do
             {
-                var length = end - start;
-                var take = length <= width ? length : BreakAt(text.Substring(start, length), width);
+                var rest = text[start..end];
+                var take = TextWidth.Of(rest) <= width ? rest.Length : BreakAt(rest, width);
                 var line = text.Substring(start, take).TrimEnd();
                 lines.Add((line, Math.Clamp(prompt.Length - start, 0, line.Length)));
                 start += take;
@@ -72,9 +84,11 @@ internal static class ComparisonTable
         }
     }
 
+    /// <summary>Where to end a line of <paramref name="text"/> that is wider than <paramref name="width"/>: after a space, or mid-word if none is near.</summary>
     private static int BreakAt(string text, int width)
     {
-        var space = text.LastIndexOf(' ', width);
-        return space > width / 3 ? space + 1 : width;
+        var fits = Math.Max(1, TextWidth.PrefixFitting(text, width));
+        var space = text.LastIndexOf(' ', Math.Min(fits, text.Length - 1));
+        return space > fits / 3 ? space + 1 : fits;
     }
 }

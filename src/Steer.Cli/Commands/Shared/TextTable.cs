@@ -1,14 +1,39 @@
+using Steer.Cli.Terminal;
+
 namespace Steer.Cli.Commands.Shared;
 
-/// <summary>A plain aligned table for text output: the first <c>textColumns</c> columns left-aligned, numbers right-aligned.</summary>
+/// <summary>
+/// A plain aligned table for text output: the first <c>textColumns</c> columns left-aligned, numbers right-aligned,
+/// aligned by terminal columns (CJK and emoji count two). Given a width, the widest text column is cut (with "…")
+/// until the table fits; numbers are never cut.
+/// </summary>
 internal static class TextTable
 {
-    public static void Write(TextWriter output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, int textColumns = 1)
+    private const string Gap = "  ";
+
+    public static void Write(TextWriter output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, int textColumns = 1,
+        int? width = null)
     {
         var all = new List<IReadOnlyList<string>> { header };
         all.AddRange(rows);
-        var widths = header.Select((_, c) => all.Max(r => c < r.Count ? r[c].Length : 0)).ToArray();
+        var widths = header.Select((_, c) => all.Max(r => c < r.Count ? TextWidth.Of(r[c]) : 0)).ToArray();
+        if (width is { } limit) Fit(widths, textColumns, limit);
         foreach (var row in all)
-            output.WriteLine(string.Join("  ", row.Select((cell, c) => c < textColumns ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+            output.WriteLine(string.Join(Gap, row.Select((cell, c) => c < textColumns
+                ? TextWidth.PadRight(TextWidth.Truncate(cell, widths[c]), widths[c])
+                : TextWidth.PadLeft(cell, widths[c]))).TrimEnd());
+    }
+
+    /// <summary>Narrows the widest text column, one column at a time, down to 8, until the table fits <paramref name="limit"/>.</summary>
+    private static void Fit(int[] widths, int textColumns, int limit)
+    {
+        const int narrowest = 8;
+        var text = Math.Min(textColumns, widths.Length);
+        while (widths.Sum() + Gap.Length * (widths.Length - 1) > limit)
+        {
+            var widest = Enumerable.Range(0, text).Where(c => widths[c] > narrowest).OrderByDescending(c => widths[c]).FirstOrDefault(-1);
+            if (widest < 0) return;
+            widths[widest] = Math.Max(narrowest, widths[widest] - (widths.Sum() + Gap.Length * (widths.Length - 1) - limit));
+        }
     }
 }

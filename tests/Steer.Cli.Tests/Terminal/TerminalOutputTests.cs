@@ -1,0 +1,102 @@
+using Steer.Cli.Commands.Shared;
+using Steer.Cli.Terminal;
+
+namespace Steer.Tests.Terminal;
+
+/// <summary>Tables measured in terminal columns (wide characters count two), fitted to a width, and colour by the conventions.</summary>
+public sealed class TerminalOutputTests
+{
+    [Theory]
+    [InlineData("abc", 3)]
+    [InlineData("日本語", 6)]             // CJK: two columns each
+    [InlineData("😀!", 3)]               // emoji presentation: two
+    [InlineData("e\u0301", 1)]           // e + combining acute: one
+    [InlineData("👍\uFE0F", 2)]          // a variation selector takes none
+    [InlineData("한글", 4)]
+    [InlineData("ｆｕｌｌ", 8)]          // fullwidth forms
+    [InlineData("tab\u0007", 3)]         // a control character takes none
+    public void Text_width_counts_terminal_columns(string text, int columns) => TextWidth.Of(text).ShouldBe(columns);
+
+    [Fact]
+    public void Truncation_keeps_whole_characters_and_marks_the_cut()
+    {
+        TextWidth.Truncate("日本語テキスト", 7).ShouldBe("日本語…");
+        TextWidth.Truncate("short", 7).ShouldBe("short");
+        TextWidth.Of(TextWidth.Truncate("日本語テキスト", 6)).ShouldBeLessThanOrEqualTo(6);
+    }
+
+    [Fact]
+    public void A_table_aligns_wide_characters_by_columns()
+    {
+        // Arrange
+        using var output = new StringWriter();
+
+        // Act
+        TextTable.Write(output, ["token", "logp"], [["日本", "-1.5"], ["ab", "-12.25"]]);
+
+        // Assert
+        var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        lines.Select(TextWidth.Of).Distinct().ShouldHaveSingleItem("every row is as wide as the others");
+        lines[1].ShouldBe("日本     -1.5");
+        lines[2].ShouldBe("ab     -12.25");
+    }
+
+    [Fact]
+    public void A_table_wider_than_the_terminal_cuts_its_widest_text_column_and_never_a_number()
+    {
+        // Arrange
+        using var output = new StringWriter();
+        var longText = new string('x', 120);
+
+        // Act
+        TextTable.Write(output, ["text", "value"], [[longText, "3.164e+06"], ["short", "1"]], width: 40);
+
+        // Assert
+        var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        lines.ShouldAllBe(line => TextWidth.Of(line) <= 40);
+        lines[1].ShouldEndWith("…  3.164e+06");
+    }
+
+    [Theory]
+    [InlineData(80)]
+    [InlineData(200)]
+    [InlineData(50)]
+    public void The_comparison_table_fits_the_terminal_width_with_wide_text(int width)
+    {
+        // Arrange
+        using var output = new StringWriter();
+        var columnWidth = ComparisonTable.ColumnWidthFor(width);
+
+        // Act
+        ComparisonTable.WriteText(output, "我恨你因为", ["你总是迟到，而且从不道歉。😀 Then some English words follow here."],
+            ["I love you because 日本語 and emoji 🎉 keep the borders straight."], ansi: false, columnWidth);
+
+        // Assert
+        var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        lines.Select(TextWidth.Of).Distinct().ShouldHaveSingleItem().ShouldBeLessThanOrEqualTo(width);
+        string.Concat(lines.Skip(3).Where(l => l.StartsWith('|')).Select(l => l.Split('|')[1].Trim())).Replace(" ", "")
+            .ShouldBe("我恨你因为你总是迟到，而且从不道歉。😀ThensomeEnglishwordsfollowhere.");
+    }
+
+    [Theory]
+    [InlineData(true, null, null, true)]
+    [InlineData(true, "1", null, false)]      // NO_COLOR set to anything turns colour off
+    [InlineData(true, "", null, true)]        // ... but an empty NO_COLOR does not (no-color.org)
+    [InlineData(true, null, "dumb", false)]
+    [InlineData(true, null, "xterm-256color", true)]
+    [InlineData(false, null, null, false)]    // never into a pipe or a file
+    public void Colour_follows_the_terminal_NO_COLOR_and_TERM(bool isTerminal, string? noColor, string? term, bool expected)
+    {
+        string? Environment(string name) => name switch { "NO_COLOR" => noColor, "TERM" => term, _ => null };
+
+        TerminalInfo.UseColor(isTerminal, Environment).ShouldBe(expected);
+    }
+
+    [Fact]
+    public void Without_a_terminal_the_width_is_COLUMNS_when_it_is_a_number()
+    {
+        TerminalInfo.Width(false, name => name == "COLUMNS" ? "100" : null).ShouldBe(100);
+        TerminalInfo.Width(false, name => name == "COLUMNS" ? "wide" : null).ShouldBeNull();
+        TerminalInfo.Width(false, _ => null).ShouldBeNull();
+    }
+}
