@@ -16,8 +16,11 @@ public sealed record SweepResult(string Metric, string ValueColumn, string Value
 /// <summary>How far a sweep has got. Step 0 is the unsteered baseline; then one step per layer × coefficient.</summary>
 public sealed record SweepProgress(int Done, int Total, int? Layer, double? Coeff, TimeSpan Elapsed)
 {
-    /// <summary>Elapsed time per step so far times the steps left (null before the first step ends).</summary>
-    public TimeSpan? Remaining => Done == 0 ? null : Elapsed / Done * (Total - Done);
+    /// <summary>
+    /// Elapsed time per step so far times the steps left; null until a steered step has ended, since the unsteered
+    /// baseline alone (no vector to build, one pass fewer) says little about what a steered step costs.
+    /// </summary>
+    public TimeSpan? Remaining => Done <= 1 ? null : Elapsed / Done * (Total - Done);
 }
 
 /// <summary>

@@ -99,4 +99,12 @@ public sealed class TerminalOutputTests
         TerminalInfo.Width(false, name => name == "COLUMNS" ? "wide" : null).ShouldBeNull();
         TerminalInfo.Width(false, _ => null).ShouldBeNull();
     }
+
+    [Theory]
+    [InlineData(0.2, "<1s")]
+    [InlineData(4.4, "4s")]
+    [InlineData(75, "1m15s")]
+    [InlineData(3720, "1h02m")]
+    public void Durations_in_progress_lines_never_read_0s(double seconds, string expected) =>
+        ProgressBar.Format(TimeSpan.FromSeconds(seconds)).ShouldBe(expected);
 }

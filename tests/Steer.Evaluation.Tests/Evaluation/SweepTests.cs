@@ -107,6 +107,14 @@ public sealed class SweepTests(CliModelFixture fixture) : IClassFixture<CliModel
         reports.ShouldAllBe(r => r.Total == 5);
         reports[0].Layer.ShouldBeNull();
         reports[^1].Remaining.ShouldBe(TimeSpan.Zero);
+        reports[0].Remaining.ShouldBeNull("the baseline alone does not say what a steered step costs");
+    }
+
+    [Fact]
+    public void The_estimate_extrapolates_the_time_per_step_once_a_steered_step_has_ended()
+    {
+        new SweepProgress(2, 10, 0, 1, TimeSpan.FromSeconds(4)).Remaining.ShouldBe(TimeSpan.FromSeconds(16));
+        new SweepProgress(1, 10, null, null, TimeSpan.FromSeconds(4)).Remaining.ShouldBeNull();
     }
 
     private sealed class Recorder(List<SweepProgress> reports) : IProgress<SweepProgress>
