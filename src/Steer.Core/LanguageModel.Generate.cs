@@ -37,13 +37,19 @@ public sealed partial class LanguageModel
     /// starts from the same seed, so the two sides differ only by the steering.
     /// </summary>
     /// <param name="replyStart">For a chat prompt, where the assistant's turn begins (see <see cref="GenerationItem.ReplyStart"/>).</param>
+    /// <param name="onToken">Receives every sampled token (item 0 unsteered, item 1 steered), for progress.</param>
     public (GenerationResult Unsteered, GenerationResult Steered) Compare(IReadOnlyList<int> prompt, GenerationOptions options,
-        SteeringVector steering, SteeringOptions? steeringOptions = null, int? replyStart = null)
+        SteeringVector steering, SteeringOptions? steeringOptions = null, int? replyStart = null, Action<GeneratedToken>? onToken = null)
     {
         options = options.Validate().WithSeed();
+        Func<GeneratedToken, bool>? sink = onToken is null ? null : token =>
+        {
+            onToken(token);
+            return true;
+        };
         var both = GenerateMany([
             new GenerationItem(prompt, options) { ReplyStart = replyStart },
-            new GenerationItem(prompt, options) { Steering = steering, SteeringOptions = steeringOptions, ReplyStart = replyStart }]);
+            new GenerationItem(prompt, options) { Steering = steering, SteeringOptions = steeringOptions, ReplyStart = replyStart }], sink);
         return (both[0], both[1]);
     }
 

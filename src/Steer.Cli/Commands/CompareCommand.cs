@@ -46,7 +46,9 @@ internal static class CompareCommand
             if (choice.Vector is null)
                 throw new SteerException(ErrorKind.InvalidArgument, "compare needs steering: --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
             var promptText = parse.GetValue(chat) ? lm.Tokenizer.Decode(promptIds) : input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
-            var (unsteered, steered) = lm.Compare(promptIds, options, choice.Vector, choice.Options, chatIds?.ReplyStart);
+            using var progress = new TokenProgress(context.Error, context.ErrorIsTerminal, 2 * options.Count * options.MaxNewTokens);
+            var (unsteered, steered) = lm.Compare(promptIds, options, choice.Vector, choice.Options, chatIds?.ReplyStart, _ => progress.Token());
+            progress.Dispose();
             var left = unsteered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();
             var right = steered.Completions.Select(ids => lm.Tokenizer.Decode(ids)).ToList();
             if (parse.GetValue(json))

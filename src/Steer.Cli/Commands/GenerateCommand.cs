@@ -34,11 +34,15 @@ internal static class GenerateCommand
             var promptText = parse.GetValue(chat) ? lm.Tokenizer.Decode(promptIds) : input.Text(parse) ?? recipe?.Prompt ?? lm.Tokenizer.Decode(promptIds);
             var streamer = !asJson && options.Count == 1 ? new CompletionStreamer(context.Output, lm.Tokenizer, promptText) : null;
             var item = new GenerationItem(promptIds, options) { Steering = choice.Vector, SteeringOptions = choice.Options, ReplyStart = chatIds?.ReplyStart };
-            var result = lm.GenerateMany([item], streamer is null ? null : token =>
+            // One completion streams its text; several show progress instead (on a terminal, after a couple of seconds).
+            using var progress = new TokenProgress(context.Error, context.ErrorIsTerminal && streamer is null, options.Count * options.MaxNewTokens);
+            var result = lm.GenerateMany([item], token =>
             {
-                streamer.Push(token.Id);
+                if (streamer is null) progress.Token();
+                else streamer.Push(token.Id);
                 return true;
             })[0];
+            progress.Dispose();
             if (asJson)
                 Json.Write(context.Output, new
                 {

@@ -108,3 +108,39 @@ public sealed class TerminalOutputTests
     public void Durations_in_progress_lines_never_read_0s(double seconds, string expected) =>
         ProgressBar.Format(TimeSpan.FromSeconds(seconds)).ShouldBe(expected);
 }
+
+/// <summary>Generation progress: silent off a terminal and during the first seconds, then a line erased at the end.</summary>
+public sealed class TokenProgressTests
+{
+    [Fact]
+    public void Off_a_terminal_progress_writes_nothing()
+    {
+        using var error = new StringWriter();
+        using (var progress = new TokenProgress(error, enabled: false, expected: 10))
+            for (var i = 0; i < 10; i++) progress.Token();
+
+        error.ToString().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task After_two_seconds_it_shows_tokens_and_rate_and_erases_its_line_at_the_end()
+    {
+        // Arrange
+        using var error = new StringWriter();
+        var progress = new TokenProgress(error, enabled: true, expected: 50);
+        progress.Token();
+        var quiet = error.ToString();
+
+        // Act
+        await Task.Delay(2100);
+        progress.Token();
+        var shown = error.ToString();
+        progress.Dispose();
+
+        // Assert
+        quiet.ShouldBeEmpty("fast generations show no progress at all");
+        shown.ShouldStartWith("\rgenerating: 2/50 tokens, ");
+        shown.ShouldContain(" tok/s, 2s");
+        error.ToString().ShouldEndWith("\r" + new string(' ', shown.Length - 1) + "\r");
+    }
+}
