@@ -37,7 +37,7 @@ public sealed class TerminalOutputTests
         // Assert
         var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         lines.Select(TextWidth.Of).Distinct().ShouldHaveSingleItem("every row is as wide as the others");
-        lines[1].ShouldBe("日本     -1.5");
+        lines[1].ShouldBe("日本    -1.50");
         lines[2].ShouldBe("ab     -12.25");
     }
 
@@ -142,5 +142,35 @@ public sealed class TokenProgressTests
         shown.ShouldStartWith("\rgenerating: 2/50 tokens, ");
         shown.ShouldContain(" tok/s, 2s");
         error.ToString().ShouldEndWith("\r" + new string(' ', shown.Length - 1) + "\r");
+    }
+}
+
+/// <summary>One number format per table column.</summary>
+public sealed class NumberColumnTests
+{
+    [Fact]
+    public void A_column_of_fixed_point_numbers_gets_the_most_decimals_any_cell_had() =>
+        NumberColumn.Normalize(["12.346", "0.5", "3"]).ShouldBe(["12.346", "0.500", "3.000"]);
+
+    [Fact]
+    public void One_value_out_of_the_fixed_range_makes_the_whole_column_scientific() =>
+        NumberColumn.Normalize(["3.1641E+06", "12.346", "0.5"]).ShouldBe(["3.1641e+06", "1.2346e+01", "5.0000e-01"]);
+
+    [Fact]
+    public void Whole_numbers_and_words_are_left_as_they_are()
+    {
+        NumberColumn.Normalize(["12", "7", "100"]).ShouldBe(["12", "7", "100"]);
+        NumberColumn.Normalize(["1.5", "n/a", ""]).ShouldBe(["1.5", "n/a", ""]);
+    }
+
+    [Fact]
+    public void A_table_prints_each_numeric_column_in_one_format()
+    {
+        using var output = new StringWriter();
+
+        TextTable.Write(output, ["topic", "ppl"], [["a", "3.1641E+07"], ["b", "12.5"]]);
+
+        output.ToString().ShouldContain("3.1641e+07");
+        output.ToString().ShouldContain("1.2500e+01");
     }
 }

@@ -4,7 +4,7 @@ namespace Steer.Cli.Commands.Shared;
 
 /// <summary>
 /// A plain aligned table for text output: the first <c>textColumns</c> columns left-aligned, numbers right-aligned,
-/// aligned by terminal columns (CJK and emoji count two). Given a width, the widest text column is cut (with "…")
+/// numbers in one column in one format (<see cref="NumberColumn"/>), aligned by terminal columns (CJK and emoji count two). Given a width, the widest text column is cut (with "…")
 /// until the table fits; numbers are never cut.
 /// </summary>
 internal static class TextTable
@@ -14,8 +14,16 @@ internal static class TextTable
     public static void Write(TextWriter output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, int textColumns = 1,
         int? width = null)
     {
+        var body = rows.ToList();
+        // Numbers in one column share one format (fixed decimals, or scientific for all).
+        for (var c = textColumns; c < header.Count; c++)
+        {
+            var column = NumberColumn.Normalize(body.Select(r => c < r.Count ? r[c] : "").ToList());
+            for (var r = 0; r < body.Count; r++)
+                if (c < body[r].Count && column[r] != body[r][c]) body[r] = [.. body[r].Take(c), column[r], .. body[r].Skip(c + 1)];
+        }
         var all = new List<IReadOnlyList<string>> { header };
-        all.AddRange(rows);
+        all.AddRange(body);
         var widths = header.Select((_, c) => all.Max(r => c < r.Count ? TextWidth.Of(r[c]) : 0)).ToArray();
         if (width is { } limit) Fit(widths, textColumns, limit);
         foreach (var row in all)
