@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Steer.Cli.Commands;
+using Steer.Cli.Parsing;
 
 namespace Steer.Cli;
 
@@ -28,10 +29,11 @@ public static class SteerCli
             ServeCommand.Create(context),
         };
         var parse = root.Parse(args);
+        if (ParseErrors.IsBareGroup(parse)) return Run([.. args, "--help"], context);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) context.Error.WriteLine($"steer: {error.Message}");
-            context.Error.WriteLine("Run 'steer --help' or 'steer <command> --help' for usage.");
+            context.Error.WriteLine($"steer: error: {ParseErrors.Message(parse)}");
+            context.Error.WriteLine(ParseErrors.UsageHint(parse));
             return ExitCodes.Usage;
         }
         try

@@ -31,7 +31,7 @@ public sealed partial class LanguageModel
         if (options.ShortPrompt == ShortPromptPolicy.Error)
             throw new SteerException(ErrorKind.InvalidArgument,
                 $"the prompt has {prompt.Count} tokens but the steering vector spans {n} positions; use a longer prompt, " +
-                "or let the short-prompt policy pad the prompt with spaces after BOS or truncate the vector");
+                "or --short-prompt pad (spaces after BOS) or truncate (the vector); in the API, \"short_prompt\"");
         return [prompt[0], .. Enumerable.Repeat(options.PadId ?? Tokenizer.PairPadId, n - 1), .. prompt.Skip(1)];
     }
 }

@@ -77,12 +77,28 @@ internal sealed class SteeringInjector : IDisposable
                 if (component.Norm() == 0)
                     throw new SteerException(ErrorKind.InvalidArgument, $"the vector at {component.HookPoint} is zero, so it has no direction to ablate");
             }
-            model.Hooks.Resolve(component.HookPoint);
-            if (component.ModelDim != model.Shape.ModelDim)
-                throw new SteerException(ErrorKind.InvalidArgument,
-                    $"the steering vector is {component.ModelDim} wide at {component.HookPoint} but the model's d_model is {model.Shape.ModelDim}");
+            try
+            {
+                model.Hooks.Resolve(component.HookPoint);
+                if (component.ModelDim != model.Shape.ModelDim)
+                    throw new SteerException(ErrorKind.InvalidArgument,
+                        $"the steering vector is {component.ModelDim} wide at {component.HookPoint} but the model's d_model is {model.Shape.ModelDim}");
+            }
+            catch (SteerException e) when (MadeForAnother(model, vector) is { } madeFor)
+            {
+                throw new SteerException(e.Kind, $"{madeFor}: {e.Message}", e);
+            }
         }
     }
+
+    /// <summary>
+    /// "the steering vector was made for gpt2-medium, but the model is gpt2" when the vector's metadata names another
+    /// model: a hook point or width that does not fit is then a mix-up of files, not a wrong layer.
+    /// </summary>
+    private static string? MadeForAnother(LanguageModel model, SteeringVector vector) =>
+        vector.Metadata.Model is { Length: > 0 } madeFor && madeFor != model.Name
+            ? $"the steering vector was made for {madeFor}, but the model is {model.Name}"
+            : null;
 
     public IEnumerable<(string Name, HookFunction Hook)> Hooks =>
         _tensors.Select(t => (t.HookPoint, (HookFunction)((resid, context) =>

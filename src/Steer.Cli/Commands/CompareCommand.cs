@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Steer.Cli.Commands.Shared;
+using Steer.Cli.Parsing;
 using Steer.Steering.Recipes;
 
 namespace Steer.Cli.Commands;
@@ -31,9 +32,12 @@ internal static class CompareCommand
         steering.AddTo(command);
         var chat = new Option<bool>("--chat") { Description = "Wrap --prompt as a user message in the model's chat template, ending with the assistant's cue." };
         command.Add(chat);
-        command.Validators.Add(result =>
+        CommandChecks.Add(command, result =>
         {
             if (result.GetValue(json) && result.GetValue(markdown)) result.AddError("give only one of --json or --markdown");
+            // Two recipes would be summed without a word, and the run would be neither recipe's.
+            if (recipeArgument is not null && result.GetResult(steering.RecipeOption) is not null)
+                result.AddError("'recipes run' runs one recipe; leave out --recipe (to combine recipes, save each with 'steer vector --recipe NAME' and give them as --vector)");
         });
         command.SetAction(parse =>
         {

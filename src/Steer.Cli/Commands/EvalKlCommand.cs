@@ -20,8 +20,8 @@ internal static class EvalKlCommand
         var model = new ModelArguments(context);
         var input = new InputArguments("--prompt", $"The prompt; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos. Default \"{DefaultPrompt}\".", DefaultPrompt);
         var steering = new SteeringArguments();
-        var position = new Option<int?>("--position") { Description = "The position whose next-token distribution is compared (BOS is 0; negative counts from the end). Default: the last." };
-        var top = new Option<int>("--top") { Description = "Tokens per table.", DefaultValueFactory = _ => 10 };
+        var position = NumberOption.OptionalInt("--position", "The position whose next-token distribution is compared (BOS is 0; negative counts from the end). Default: the last.");
+        var top = NumberOption.Int("--top", "Tokens per table.", 10);
         var plot = new Option<string?>("--plot") { Description = "Write the log-log plot of unsteered probability against the ratio (.png or .svg)." };
         var json = new Option<bool>("--json") { Description = "Print {\"position\":i,\"kl\":x,\"top_contributors\":[...],\"top_by_ratio\":[...]}." };
         var command = new Command("kl", "How steering shifts the next-token distribution: KL(steered||unsteered), its top contributors and the tokens whose probability changes most.")
@@ -33,6 +33,7 @@ internal static class EvalKlCommand
         steering.AddTo(command);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(plot) is { } outputPath) OutputPath.Check(outputPath, "--plot");
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
             var ids = input.Ids(parse, lm.Tokenizer);
             var choice = EvalSteering.Build(steering, parse, lm);

@@ -30,6 +30,7 @@ internal static class EvalNormsCommand
         steering.AddTo(command);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(plot) is { } outputPath) OutputPath.Check(outputPath, "--plot");
             var recipe = steering.SweepRecipe(parse, RecipeBook.Find(EvalSteering.DefaultRecipe));
             using var lm = model.Load(parse, steering.HasPlus(parse) ? null : RecipeBook.PostModel);
             var ids = input.Ids(parse, lm.Tokenizer);

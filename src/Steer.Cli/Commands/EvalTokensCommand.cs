@@ -19,7 +19,7 @@ internal static class EvalTokensCommand
         var model = new ModelArguments(context);
         var input = new InputArguments("--text", "The text; the BOS token (GPT-2: <|endoftext|>) is prepended, if the tokenizer adds one, unless --no-bos.");
         var steering = new SteeringArguments();
-        var mask = new Option<int?>("--mask") { Description = "Mark predictions from the first N positions as masked (default: the vector's length)." };
+        var mask = NumberOption.OptionalInt("--mask", "Mark predictions from the first N positions as masked (default: the vector's length).");
         var html = new Option<string?>("--html") { Description = "Also write the coloured text and a table as a self-contained HTML page." };
         var json = new Option<bool>("--json") { Description = "Print {\"tokens\":[{\"position\":k,\"token\":...,\"logp_unsteered\":x,\"logp_steered\":y,\"difference\":y-x,\"masked\":b}]}." };
         var command = new Command("tokens", "Per-token log-probability change under steering, coloured (green: more likely, red: less).") { mask, html, json };
@@ -28,6 +28,7 @@ internal static class EvalTokensCommand
         steering.AddTo(command);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(html) is { } outputPath) OutputPath.Check(outputPath, "--html");
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
             var ids = input.Ids(parse, lm.Tokenizer);
             if (ids.Count < 2) throw new SteerException(ErrorKind.InvalidArgument, "the text needs at least two tokens (the first one is only context)");

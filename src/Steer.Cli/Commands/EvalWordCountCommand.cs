@@ -16,7 +16,7 @@ internal static class EvalWordCountCommand
         var model = new ModelArguments(context);
         var words = new WordCountArguments(defaultCount: 20);
         var steering = new SteeringArguments();
-        var show = new Option<int>("--show") { Description = "Print this many completions of each side.", DefaultValueFactory = _ => 0 };
+        var show = NumberOption.Int("--show", "Print this many completions of each side.", 0);
         var json = new Option<bool>("--json") { Description = "Print {\"unsteered\":{\"mean_count\":x,\"fraction_with_any\":f,\"completions\":[...]},\"steered\":{...}}." };
         var command = new Command("wordcount", "Count topic words in N unsteered and N steered completions (both sides from the same seeds).") { show, json };
         model.AddTo(command);

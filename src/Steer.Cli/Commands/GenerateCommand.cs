@@ -56,7 +56,9 @@ internal static class GenerateCommand
             else
                 for (var i = 0; i < result.Completions.Count; i++)
                 {
-                    context.Output.WriteLine($"--- completion {i + 1} of {result.Completions.Count} (seed {result.Seed}) ---");
+                    // Completion i draws from its own generator, derived from the seed and i: say what repeats it.
+                    context.Output.WriteLine($"--- completion {i + 1} of {result.Completions.Count} " +
+                        $"(generator {i + 1} of seed {result.Seed}: --seed {result.Seed} -n {result.Completions.Count} repeats it) ---");
                     context.Output.WriteLine(promptText + lm.Tokenizer.Decode(result.Completions[i]));
                 }
             return ExitCodes.Ok;

@@ -18,18 +18,18 @@ internal static class ServeCommand
     {
         var defaults = new ServerOptions();
         var model = new ModelArguments(context);
-        var host = new Option<string>("--host") { Description = "Address to bind: an IP address or localhost. Loopback by default; any other address needs --api-key or --insecure-no-auth.", DefaultValueFactory = _ => defaults.Host };
-        var port = new Option<int>("--port") { Description = "Port (0 picks a free one).", DefaultValueFactory = _ => defaults.Port };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Largest max_tokens a request may ask for.", DefaultValueFactory = _ => defaults.MaxTokens };
-        var maxN = new Option<int>("--max-n") { Description = "Largest n.", DefaultValueFactory = _ => defaults.MaxN };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Most completions in one batch (and in one request).", DefaultValueFactory = _ => defaults.MaxBatchRows };
-        var maxQueue = new Option<int>("--max-queue") { Description = "Requests that may wait; more get 429 with Retry-After.", DefaultValueFactory = _ => defaults.MaxQueue };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds a request may wait and generate before it is cancelled (504).", DefaultValueFactory = _ => defaults.RequestTimeout.TotalSeconds };
+        var host = new Option<string>("--host") { Description = "Address to bind: an IP address or localhost. A non-loopback address needs --api-key or --insecure-no-auth.", DefaultValueFactory = _ => defaults.Host };
+        var port = NumberOption.Int("--port", "Port (0 picks a free one).", defaults.Port);
+        var maxTokens = NumberOption.Int("--max-tokens", "Largest max_tokens a request may ask for.", defaults.MaxTokens);
+        var maxN = NumberOption.Int("--max-n", "Largest n.", defaults.MaxN);
+        var maxBatch = NumberOption.Int("--max-batch", "Most completions in one batch (and in one request).", defaults.MaxBatchRows);
+        var maxQueue = NumberOption.Int("--max-queue", "Requests that may wait; more get 429 with Retry-After.", defaults.MaxQueue);
+        var timeout = NumberOption.Double("--timeout", "Seconds a request may wait and generate before it is cancelled (504).", defaults.RequestTimeout.TotalSeconds);
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 (default: $STEER_API_KEY). /healthz, /metrics and the playground page stay open." };
         var insecure = new Option<bool>("--insecure-no-auth") { Description = "Allow a non-loopback --host without an API key: anyone who reaches the port may use the API." };
         var logPrompts = new Option<bool>("--log-prompts") { Description = "Include each request's body (the prompt, truncated) in its log line." };
         var vectorDir = new Option<string?>("--vector-dir") { Description = "Keep vectors registered with POST /v1/vectors in this directory, and load them at start." };
-        var shutdownTimeout = new Option<double>("--shutdown-timeout") { Description = "Seconds requests in flight may take to finish once the server is asked to stop.", DefaultValueFactory = _ => defaults.ShutdownTimeout.TotalSeconds };
+        var shutdownTimeout = NumberOption.Double("--shutdown-timeout", "Seconds requests in flight may take to finish once the server is asked to stop.", defaults.ShutdownTimeout.TotalSeconds);
         var command = new Command("serve", "Serve the model over HTTP: OpenAI's /v1/completions with per-request steering, a playground at / and metrics at /metrics.")
         {
             host, port, maxTokens, maxN, maxBatch, maxQueue, timeout, apiKey, insecure, logPrompts, vectorDir, shutdownTimeout,

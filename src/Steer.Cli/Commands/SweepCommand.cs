@@ -23,7 +23,7 @@ internal static class SweepCommand
         var layers = new Option<string>("--layers") { Description = "Layers: A..B (inclusive) or a list such as 0,4,8.", Required = true };
         var coeffs = new Option<string>("--coeffs") { Description = "Coefficients: a list such as 0,1,2 or linspace(a,b,n).", Required = true };
         var metric = new Option<string>("--metric") { Description = "perplexity (over --file/--topic texts), kl (at --prompt's --position) or wordcount (completions of --prompt).", DefaultValueFactory = _ => "perplexity" };
-        var position = new Option<int?>("--position") { Description = $"kl: the position whose next-token distribution is compared (default: the last). kl's default prompt is \"{EvalKlCommand.DefaultPrompt}\"." };
+        var position = NumberOption.OptionalInt("--position", $"kl: the position whose next-token distribution is compared (default: the last). kl's default prompt is \"{EvalKlCommand.DefaultPrompt}\".");
         var output = new Option<string>("--out") { Description = "Directory for results.csv, results.json, the charts and report.html.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print a summary as JSON (the full results are in DIR/results.json)." };
         var command = new Command("sweep", "Measure perplexity, KL or word counts at every layer x coefficient; write CSV, JSON, charts and an HTML report.")
@@ -36,6 +36,7 @@ internal static class SweepCommand
         words.AddTo(command);
         command.SetAction(parse =>
         {
+            OutputPath.CheckDirectory(parse.GetValue(output)!, "--out");
             var grid = new SweepGrid(SweepGrid.ParseLayers(parse.GetValue(layers)!), SweepGrid.ParseCoefficients(parse.GetValue(coeffs)!));
             var recipe = steering.SweepRecipe(parse, RecipeBook.Find(EvalSteering.DefaultRecipe));
             var metricName = parse.GetValue(metric)!.ToLowerInvariant();

@@ -37,17 +37,17 @@ internal static class VectorCommand
         var steering = new SteeringArguments();
         var output = new Option<string>("--out") { Description = "Where to write the vector: .safetensors (Steer's format) or .gguf (a llama.cpp control vector).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print what was saved as JSON." };
-        var method = new Option<string>("--method") { Description = "actadd (from --plus/--minus, the default), caa, pca-diff or pca-center (from --dataset).", DefaultValueFactory = _ => "actadd" };
+        var method = new Option<string>("--method") { Description = "actadd (from --plus/--minus), caa, pca-diff or pca-center (from --dataset).", DefaultValueFactory = _ => "actadd" };
         var dataset = new Option<string?>("--dataset") { Description = "Contrastive pairs: JSONL {\"positive\", \"negative\"} per line, or CAA's A/B JSON list." };
         var layers = new Option<string?>("--layers") { Description = "Blocks to make a vector at: A..B or a list such as 2,4,6. Default: every block (for .gguf, every block a control vector can steer: 1..n-1)." };
         var residual = new Option<string>("--hook-point")
         {
-            Description = "Which residual stream of each block: resid_post (default, llama.cpp's and repeng's), resid_pre or resid_mid; " +
+            Description = "Which residual stream of each block: resid_post (llama.cpp's and repeng's), resid_pre or resid_mid; " +
                 "or one residual hook point such as blocks.6.hook_resid_pre (then --layers is not taken).",
             DefaultValueFactory = _ => "resid_post",
         };
         var token = new Option<string>("--token") { Description = "last (each text's last token) or mean (over its tokens, BOS excluded).", DefaultValueFactory = _ => "last" };
-        var batch = new Option<int>("--batch-size") { Description = "Texts per forward pass.", DefaultValueFactory = _ => 32 };
+        var batch = NumberOption.Int("--batch-size", "Texts per forward pass.", 32);
         var command = new Command("vector", "Compute a steering vector (ActAdd from a prompt pair, or CAA/PCA from a dataset) and save it with its provenance.")
         {
             output, json, method, dataset, layers, residual, token, batch,
@@ -109,6 +109,7 @@ internal static class VectorCommand
                 vector = choice.Vector
                     ?? throw new SteerException(ErrorKind.InvalidArgument, "nothing to save: give --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
             }
+            OutputPath.CreateParent(path, "--out");
             SteeringVectorFiles.Save(vector, path, lm);
             var norms = vector.Components.ToDictionary(c => c.HookPoint, c => c.PositionNorms());
             if (parse.GetValue(json))

@@ -141,7 +141,7 @@ public sealed class GenerateCommandSpecs(CliModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public void Generate_several_completions_without_json_prints_each_after_a_numbered_header()
+    public void Generate_several_completions_labels_each_with_its_own_generator_and_what_repeats_it()
     {
         // Arrange
         var expected = Model.Generate([Model.Tokenizer.Encode(Prompt)], new GenerationOptions { Count = 2, MaxNewTokens = 5, Seed = 9 });
@@ -152,6 +152,6 @@ public sealed class GenerateCommandSpecs(CliModelFixture fixture) : IClassFixtur
         // Assert
         result.ExitCode.ShouldBe(0, result.Error);
         result.Output.ShouldBe(string.Concat(expected.Completions.Select((ids, i) =>
-            $"--- completion {i + 1} of 2 (seed 9) ---{Environment.NewLine}{Prompt}{Model.Tokenizer.Decode(ids)}{Environment.NewLine}")));
+            $"--- completion {i + 1} of 2 (generator {i + 1} of seed 9: --seed 9 -n 2 repeats it) ---{Environment.NewLine}{Prompt}{Model.Tokenizer.Decode(ids)}{Environment.NewLine}")));
     }
 }

@@ -84,6 +84,26 @@ public sealed class ModelErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
         result.ShouldFailWith(4, "config.json: not valid JSON");
     }
 
+    [Theory]
+    [InlineData("n_layer", "\"two\"", "a whole number")]
+    [InlineData("n_embd", "64.5", "a whole number")]
+    [InlineData("layer_norm_epsilon", "\"small\"", "a number")]
+    [InlineData("activation_function", "1", "a string")]
+    public void A_gpt2_config_field_of_the_wrong_type_exits_with_4_and_says_what_it_must_be(string field, string value, string expected)
+    {
+        // Arrange
+        using var directory = new TempDirectory();
+        directory.Write("config.json", $$"""{"model_type": "gpt2", "{{field}}": {{value}}}""");
+        File.Copy(Path.Combine(fixture.Directory, "model.safetensors"), directory.File("model.safetensors"));
+
+        // Act
+        var result = Cli.Run("inspect", "--model", directory.Path);
+
+        // Assert
+        result.ShouldFailWith(4, $"config.json: {field} must be {expected}, got {value}");
+        result.Error.ShouldNotContain("System.");
+    }
+
     [Fact]
     public void Device_cuda_on_a_machine_without_cuda_exits_with_5_and_says_so()
     {

@@ -58,6 +58,16 @@ public sealed class RecipesCommandSpecs(CliModelFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public void Recipes_run_with_another_recipe_exits_with_2_instead_of_summing_both()
+    {
+        // Act
+        var result = Cli.Run("recipes", "run", "love-hate", "--recipe", "weddings", "--model", fixture.Directory);
+
+        // Assert
+        result.ShouldFailWith(2, "steer: error: 'recipes run' runs one recipe; leave out --recipe");
+    }
+
+    [Fact]
     public void Recipes_show_prints_the_prompt_and_the_addition()
     {
         // Act

@@ -44,7 +44,7 @@ public sealed class SteeringErrorSpecs(CliModelFixture fixture) : IClassFixture<
         var result = SteerLoveHate(coeff: coeff);
 
         // Assert
-        result.ShouldFailWith(2, "the coefficient must be a finite number");
+        result.ShouldFailWith(2, $"--coeff needs a finite number, got '{coeff}'");
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class SteeringErrorSpecs(CliModelFixture fixture) : IClassFixture<
         var result = Generate("--prompt", "Hi", "--plus", "Intent to praise", "--minus", "Intent to hurt", "--layer", "1", "--coeff", "5");
 
         // Assert
-        result.ShouldFailWith(2, "the prompt has 2 tokens", "spans 5 positions");
+        result.ShouldFailWith(2, "the prompt has 2 tokens", "spans 5 positions", "--short-prompt pad", "truncate");
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
         var result = Generate("--prompt", "Hi", "--bogus");
 
         // Assert
-        result.ShouldFailWith(2, "Unrecognized command or argument '--bogus'", "steer --help");
+        result.ShouldFailWith(2, "steer: error: unknown option '--bogus'", "steer generate --help");
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
         var result = Cli.Run("summon", "--json");
 
         // Assert
-        result.ShouldFailWith(2, "'summon'");
+        result.ShouldFailWith(2, "steer: error: unknown command 'summon'");
     }
 
     [Fact]
@@ -79,16 +79,16 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
     }
 
     [Theory]
-    [InlineData("NaN")]
-    [InlineData("Infinity")]
-    [InlineData("-1")]
-    public void A_temperature_that_is_not_a_finite_non_negative_number_exits_with_2(string temperature)
+    [InlineData("NaN", "--temperature needs a finite number, got 'NaN'")]
+    [InlineData("Infinity", "--temperature needs a finite number, got 'Infinity'")]
+    [InlineData("-1", "temperature must be a finite number >= 0")]
+    public void A_temperature_that_is_not_a_finite_non_negative_number_exits_with_2(string temperature, string message)
     {
         // Act
         var result = Generate("--prompt", "Hi", "--temperature", temperature);
 
         // Assert
-        result.ShouldFailWith(2, "temperature must be a finite number >= 0");
+        result.ShouldFailWith(2, message);
     }
 
     [Fact]
@@ -98,20 +98,20 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
         var result = Generate("--prompt", "Hi", "--temperature", "warm");
 
         // Assert
-        result.ShouldFailWith(2, "Cannot parse argument 'warm' for option '--temperature'");
+        result.ShouldFailWith(2, "steer: error: --temperature needs a number, got 'warm'");
     }
 
     [Theory]
-    [InlineData("1.5")]
-    [InlineData("0")]
-    [InlineData("NaN")]
-    public void A_top_p_outside_zero_to_one_exits_with_2(string topP)
+    [InlineData("1.5", "top-p must be in (0, 1], got 1.5")]
+    [InlineData("0", "top-p must be in (0, 1], got 0")]
+    [InlineData("NaN", "--top-p needs a finite number, got 'NaN'")]
+    public void A_top_p_outside_zero_to_one_exits_with_2(string topP, string message)
     {
         // Act
         var result = Generate("--prompt", "Hi", "--top-p", topP);
 
         // Assert
-        result.ShouldFailWith(2, $"top-p must be in (0, 1], got {topP}");
+        result.ShouldFailWith(2, message);
     }
 
     [Fact]

@@ -156,4 +156,36 @@ public sealed class VectorCommandSpecs(CliModelFixture fixture) : IClassFixture<
         // Assert
         result.ShouldFailWith(2, "32 wide", "d_model is 64");
     }
+
+    [Fact]
+    public void A_vector_made_for_another_model_names_both_models()
+    {
+        // Arrange: a vector at block 3 of a 4-layer model, which the 2-layer model does not have.
+        var otherDirectory = _directory.File("four-layers");
+        Cli.Run("debug", "make-model", "--layers", "4", "--out", otherDirectory).ExitCode.ShouldBe(0);
+        Cli.Run("vector", "--model", otherDirectory, "--plus", "Love", "--minus", "Hate", "--layer", "3", "--coeff", "5", "--out", VectorPath)
+            .ExitCode.ShouldBe(0);
+        using var other = LanguageModel.Load(otherDirectory);
+
+        // Act
+        var result = Cli.Run("generate", "--model", fixture.Directory, "--prompt", Prompt, "--vector", VectorPath);
+
+        // Assert
+        result.ShouldFailWith(2, $"the steering vector was made for {other.Name}, but the model is {Model.Name}",
+            "unknown hook point 'blocks.3.hook_resid_pre'");
+    }
+
+    [Fact]
+    public void Vector_creates_the_missing_directories_of_its_output_path()
+    {
+        // Arrange
+        var nested = Path.Combine(_directory.Path, "no", "such", "dir", "v.safetensors");
+
+        // Act
+        var result = Cli.Run("vector", "--model", fixture.Directory, "--plus", "Love", "--minus", "Hate", "--layer", "1", "--coeff", "5", "--out", nested);
+
+        // Assert
+        result.ExitCode.ShouldBe(0, result.Error);
+        File.Exists(nested).ShouldBeTrue();
+    }
 }

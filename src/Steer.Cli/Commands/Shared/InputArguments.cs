@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Steer.Cli.Parsing;
 using Steer.Tokenization;
 
 namespace Steer.Cli.Commands.Shared;
@@ -23,7 +24,7 @@ internal sealed class InputArguments(string textOption, string textDescription, 
         command.Add(_text);
         command.Add(_ids);
         command.Add(_noBos);
-        command.Validators.Add(result =>
+        CommandChecks.Add(command, result =>
         {
             var hasText = result.GetValue(_text) is not null;
             var hasIds = result.GetValue(_ids) is not null;

@@ -20,12 +20,12 @@ internal sealed class ModelArguments(CliContext context)
     {
         Description = "Compute dtype: float32, bfloat16 or float16. Default: $STEER_DTYPE, else the model's own " +
             "(float32; bfloat16 for a Llama-family checkpoint stored in bfloat16).",
-        DefaultValueFactory = _ => System.Environment.GetEnvironmentVariable("STEER_DTYPE"),
     };
-    private readonly Option<string> _device = new("--device")
+    // No DefaultValueFactory for --dtype and --device: help would append "[default: cpu]" to a description that
+    // already says where the default comes from; the environment is read where the value is.
+    private readonly Option<string?> _device = new("--device")
     {
         Description = "cpu or cuda[:N]. Default: $STEER_DEVICE, else cpu.",
-        DefaultValueFactory = _ => System.Environment.GetEnvironmentVariable("STEER_DEVICE") ?? "cpu",
     };
     private readonly Option<string> _revision = new("--revision")
     {
@@ -57,13 +57,15 @@ internal sealed class ModelArguments(CliContext context)
     public bool IsGiven(ParseResult parse) => (parse.GetValue(_model) ?? System.Environment.GetEnvironmentVariable("STEER_MODEL")) is not null;
 
     /// <summary>Whether --dtype or $STEER_DTYPE chose the dtype (else the model's default did).</summary>
-    public bool DTypeGiven(ParseResult parse) => parse.GetValue(_dtype) is not null;
+    public bool DTypeGiven(ParseResult parse) => DType(parse) is not null;
 
     public ModelOptions Options(ParseResult parse) => new()
     {
-        DType = parse.GetValue(_dtype),
-        Device = parse.GetValue(_device)!,
+        DType = DType(parse),
+        Device = parse.GetValue(_device) ?? System.Environment.GetEnvironmentVariable("STEER_DEVICE") ?? "cpu",
     };
+
+    private string? DType(ParseResult parse) => parse.GetValue(_dtype) ?? System.Environment.GetEnvironmentVariable("STEER_DTYPE");
 
     public LanguageModel Load(ParseResult parse, string? fallback = null) =>
         LanguageModel.Load(ModelLocator.Resolve(ModelName(parse, fallback), parse.GetValue(_revision)!, Hub(parse)), Options(parse));

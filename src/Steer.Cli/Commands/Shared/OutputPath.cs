@@ -22,8 +22,33 @@ internal static class OutputPath
         if (Directory.Exists(full) || Path.EndsInDirectorySeparator(path))
             throw Invalid(option, path, "is a directory; give a file name such as " + Path.Combine(path, "acts.safetensors"));
 
-        // The nearest existing ancestor must be a directory we may create files (or subdirectories) in.
-        var ancestor = Path.GetDirectoryName(full);
+        CheckWritableAncestor(path, Path.GetDirectoryName(full), option);
+    }
+
+    /// <summary>
+    /// Refuses an output directory that cannot be made or written before any work: an existing file, a path under a
+    /// file, or a place without write permission. The writer creates the directory itself.
+    /// </summary>
+    public static void CheckDirectory(string path, string option)
+    {
+        if (path.Length == 0) throw Invalid(option, path, "is empty");
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw Invalid(option, path, "is not a valid path");
+        }
+        if (File.Exists(full)) throw Invalid(option, path, "is a file; give a directory (it is created if missing)");
+        CheckWritableAncestor(path, full, option);
+    }
+
+    /// <summary>The nearest existing ancestor of <paramref name="start"/> must be a directory we may create files (or subdirectories) in.</summary>
+    private static void CheckWritableAncestor(string path, string? start, string option)
+    {
+        var ancestor = start;
         while (ancestor is not null && !Directory.Exists(ancestor))
         {
             if (File.Exists(ancestor)) throw Invalid(option, path, $"cannot be written: '{ancestor}' is a file, not a directory");

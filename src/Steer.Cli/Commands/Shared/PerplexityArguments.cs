@@ -21,12 +21,9 @@ internal sealed class PerplexityArguments
         Description = "overlay (the vector on the sentence's first positions), pad (spaces after BOS carry the vector) or prompting (the steering prompt after BOS, no vector).",
         DefaultValueFactory = _ => "overlay",
     };
-    private readonly Option<int?> _mask = new("--mask") { Description = "Drop predictions from the first N positions (default: the vector's length, as the post)." };
-    private readonly Option<int> _batchTokens = new("--batch-tokens")
-    {
-        Description = "At most this many padded positions per batch (bounds memory).",
-        DefaultValueFactory = _ => BatchScorer.DefaultTokenBudget,
-    };
+    private readonly Option<int?> _mask = NumberOption.OptionalInt("--mask", "Drop predictions from the first N positions (default: the vector's length, as the post).");
+    private readonly Option<int> _batchTokens =
+        NumberOption.Int("--batch-tokens", "At most this many padded positions per batch (bounds memory).", BatchScorer.DefaultTokenBudget);
 
     public void AddTo(Command command)
     {

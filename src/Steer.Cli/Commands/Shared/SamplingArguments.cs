@@ -6,14 +6,14 @@ namespace Steer.Cli.Commands.Shared;
 /// <summary>-n, --max-new-tokens, --seed and the sampler's flags.</summary>
 internal sealed class SamplingArguments(SamplingOptions defaults, int defaultCount = 1, int defaultMaxNewTokens = 50, long? defaultSeed = null)
 {
-    private readonly Option<int> _count = new("-n") { Description = "Completions to sample (batched together).", DefaultValueFactory = _ => defaultCount };
-    private readonly Option<int?> _maxNewTokens = new("--max-new-tokens") { Description = $"Tokens to generate (default {defaultMaxNewTokens}, or a recipe's own count)." };
-    private readonly Option<double> _temperature = new("--temperature") { Description = "0 is greedy.", DefaultValueFactory = _ => defaults.Temperature };
-    private readonly Option<double?> _topP = new("--top-p") { Description = "Nucleus sampling threshold in (0, 1].", DefaultValueFactory = _ => defaults.TopP };
-    private readonly Option<int?> _topK = new("--top-k") { Description = "Keep the k most likely tokens (wins over --top-p).", DefaultValueFactory = _ => defaults.TopK };
-    private readonly Option<double> _frequencyPenalty = new("--freq-penalty") { Description = "Subtracted per earlier occurrence (prompt and BOS count).", DefaultValueFactory = _ => defaults.FrequencyPenalty };
-    private readonly Option<double> _presencePenalty = new("--presence-penalty") { Description = "Subtracted once from every token already present.", DefaultValueFactory = _ => defaults.PresencePenalty };
-    private readonly Option<long?> _seed = new("--seed") { Description = "Makes a run repeat exactly." + (defaultSeed is null ? "" : $" Default {defaultSeed}."), DefaultValueFactory = _ => defaultSeed };
+    private readonly Option<int> _count = NumberOption.Int("-n", "Completions to sample (batched together).", defaultCount);
+    private readonly Option<int?> _maxNewTokens = NumberOption.OptionalInt("--max-new-tokens", $"Tokens to generate (default {defaultMaxNewTokens}, or a recipe's own count).");
+    private readonly Option<double> _temperature = NumberOption.Double("--temperature", "0 is greedy.", defaults.Temperature);
+    private readonly Option<double?> _topP = NumberOption.OptionalDouble("--top-p", "Nucleus sampling threshold in (0, 1].", defaults.TopP);
+    private readonly Option<int?> _topK = NumberOption.OptionalInt("--top-k", "Keep the k most likely tokens (wins over --top-p).", defaults.TopK);
+    private readonly Option<double> _frequencyPenalty = NumberOption.Double("--freq-penalty", "Subtracted per earlier occurrence (prompt and BOS count).", defaults.FrequencyPenalty);
+    private readonly Option<double> _presencePenalty = NumberOption.Double("--presence-penalty", "Subtracted once from every token already present.", defaults.PresencePenalty);
+    private readonly Option<long?> _seed = NumberOption.OptionalLong("--seed", "Makes a run repeat exactly.", defaultSeed);
 
     public Option<int> CountOption => _count;
 

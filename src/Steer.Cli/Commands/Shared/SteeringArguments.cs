@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Steer.Cli.Parsing;
 using Steer.Hooks;
 using Steer.Steering;
 using Steer.Steering.Files;
@@ -23,8 +24,8 @@ internal sealed class SteeringArguments
     private readonly Option<string?> _plusIds = new("--plus-ids") { Description = "The added prompt as token ids \"1,495\", used literally (no BOS added)." };
     private readonly Option<string?> _minusIds = new("--minus-ids") { Description = "The subtracted prompt as token ids, used literally." };
     private readonly Option<string?> _layer = new("--layer") { Description = "Block L (blocks.L.hook_resid_pre), or a hook point name." };
-    private readonly Option<double?> _coeff = new("--coeff") { Description = "The coefficient c of c·(h(plus) − h(minus))." };
-    private readonly Option<int?> _padId = new("--pad-id") { Description = "Token that right-pads the shorter prompt of a pair (default: the tokenizer's pair pad; GPT-2: the space)." };
+    private readonly Option<double?> _coeff = NumberOption.OptionalDouble("--coeff", "The coefficient c of c·(h(plus) − h(minus)).");
+    private readonly Option<int?> _padId = NumberOption.OptionalInt("--pad-id", "Token that right-pads the shorter prompt of a pair (default: the tokenizer's pair pad; GPT-2: the space).");
     private readonly Option<string> _location = new("--location") { Description = "Where the vector goes: front, mid or back.", DefaultValueFactory = _ => "front" };
     private readonly Option<string> _shortPrompt = new("--short-prompt") { Description = "A prompt shorter than the vector: error, pad (spaces after BOS) or truncate (the vector).", DefaultValueFactory = _ => "error" };
     private readonly Option<string[]> _add = new("--add") { Description = "A single addition \"PROMPT:COEFF@LAYER\"; repeatable.", AllowMultipleArgumentsPerToken = false };
@@ -34,7 +35,7 @@ internal sealed class SteeringArguments
         Description = "A steering vector file (.safetensors from 'steer vector', or a llama.cpp .gguf control vector); repeatable, summed.",
         AllowMultipleArgumentsPerToken = false,
     };
-    private readonly Option<double?> _vectorScale = new("--vector-scale") { Description = "Multiplies every --vector file (llama.cpp's --control-vector-scaled)." };
+    private readonly Option<double?> _vectorScale = NumberOption.OptionalDouble("--vector-scale", "Multiplies every --vector file (llama.cpp's --control-vector-scaled).");
     private readonly Option<string?> _positions = new("--positions")
     {
         Description = "front (ActAdd: the vector's rows on the first prompt positions), prompt, generated, all (every position, " +
@@ -42,10 +43,8 @@ internal sealed class SteeringArguments
             "(front for ActAdd, all for dataset and GGUF vectors).",
     };
     private readonly Option<bool> _skipSpecialTokens = new("--skip-special-tokens") { Description = "Never steer positions holding special tokens (chat template tokens such as <|im_start|>, BOS, EOS)." };
-    private readonly Option<double?> _coeffRelative = new("--coeff-relative")
-    {
-        Description = "Scale every vector so that its norm is R times the mean residual norm at its hook point on the prompt (BOS excluded); prints the coefficient used.",
-    };
+    private readonly Option<double?> _coeffRelative = NumberOption.OptionalDouble("--coeff-relative",
+        "Scale every vector so that its norm is R times the mean residual norm at its hook point on the prompt (BOS excluded); prints the coefficient used.");
     private readonly Option<string> _operator = new("--operator") { Description = "add, or ablate (remove the residual's component along the vector).", DefaultValueFactory = _ => "add" };
     private readonly Option<string?> _dims = new("--dims") { Description = "Steer only residual dimensions START:END." };
 
@@ -63,21 +62,24 @@ internal sealed class SteeringArguments
             ? [_plus, _minus, _plusIds, _minusIds, _padId, _location, _shortPrompt, _recipe, _dims]
             : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _skipSpecialTokens, _operator, _coeffRelative, _dims];
         foreach (var option in options) command.Add(option);
-        command.Validators.Add(result =>
+        CommandChecks.Add(command, result =>
         {
-            var hasPlus = result.GetValue(_plus) is not null || result.GetValue(_plusIds) is not null;
-            if (result.GetValue(_plus) is not null && result.GetValue(_plusIds) is not null) result.AddError("give --plus or --plus-ids, not both");
-            if (result.GetValue(_minus) is not null && result.GetValue(_minusIds) is not null) result.AddError("give --minus or --minus-ids, not both");
-            if ((result.GetValue(_minus) is not null || result.GetValue(_minusIds) is not null) && !hasPlus)
+            // Whether an option was given, not its value: reading a value that failed to parse (--coeff abc) throws,
+            // and its own error already says what is wrong.
+            bool Given(Option option) => result.GetResult(option) is not null;
+            var hasPlus = Given(_plus) || Given(_plusIds);
+            if (Given(_plus) && Given(_plusIds)) result.AddError("give --plus or --plus-ids, not both");
+            if (Given(_minus) && Given(_minusIds)) result.AddError("give --minus or --minus-ids, not both");
+            if ((Given(_minus) || Given(_minusIds)) && !hasPlus)
                 result.AddError("--minus needs --plus (or --plus-ids)");
             if (_sweep)
             {
-                if (hasPlus && result.GetValue(_recipe) is not null) result.AddError("give --plus/--minus or --recipe, not both");
+                if (hasPlus && Given(_recipe)) result.AddError("give --plus/--minus or --recipe, not both");
                 return;
             }
-            if (hasPlus && (result.GetValue(_layer) is null || result.GetValue(_coeff) is null))
+            if (hasPlus && (!Given(_layer) || !Given(_coeff)))
                 result.AddError("--plus (or --plus-ids) needs --layer and --coeff");
-            if (!hasPlus && (result.GetValue(_layer) is not null || result.GetValue(_coeff) is not null))
+            if (!hasPlus && (Given(_layer) || Given(_coeff)))
                 result.AddError("--layer and --coeff go with --plus (use --add for single additions)");
         });
     }

@@ -76,16 +76,27 @@ public sealed record Gpt2Config : IModelConfig
     /// <param name="source">What to name in error messages, e.g. the file's path.</param>
     public static Gpt2Config Parse(JsonElement json, string source)
     {
-        Gpt2Config? config;
-        try
+        if (json.ValueKind != JsonValueKind.Object)
+            throw new SteerException(ErrorKind.InvalidModel, $"{source}: expected a JSON object of settings, got {json.ValueKind.ToString().ToLowerInvariant()}");
+        // Field by field rather than by deserialising, so that a wrong type is named in words ("n_layer must be a whole
+        // number, got \"two\"") instead of as a System.Int32 path.
+        var config = new ConfigJson(json, source);
+        var defaults = Small;
+        return new Gpt2Config
         {
-            config = json.Deserialize<Gpt2Config>();
-        }
-        catch (JsonException e)
-        {
-            throw new SteerException(ErrorKind.InvalidModel, $"{source}: not valid JSON ({e.Message})");
-        }
-        return (config ?? throw new SteerException(ErrorKind.InvalidModel, $"{source}: empty config")).Validate();
+            ModelType = config.String("model_type") ?? defaults.ModelType,
+            VocabSize = config.Int("vocab_size", defaults.VocabSize),
+            ContextLength = config.Int("n_positions", defaults.ContextLength),
+            ModelDim = config.Int("n_embd", defaults.ModelDim),
+            Layers = config.Int("n_layer", defaults.Layers),
+            Heads = config.Int("n_head", defaults.Heads),
+            InnerDim = config.OptionalInt("n_inner"),
+            LayerNormEpsilon = config.Double("layer_norm_epsilon", defaults.LayerNormEpsilon),
+            Activation = config.String("activation_function") ?? defaults.Activation,
+            TorchDType = config.String("torch_dtype"),
+            BosTokenId = config.Int("bos_token_id", defaults.BosTokenId),
+            EosTokenId = config.Int("eos_token_id", defaults.EosTokenId),
+        }.Validate();
     }
 
     /// <summary>This config's fields under their config.json names.</summary>
