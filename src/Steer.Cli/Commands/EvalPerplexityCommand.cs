@@ -30,8 +30,10 @@ internal static class EvalPerplexityCommand
             var options = texts.Options(parse);
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
             var choice = EvalSteering.Build(steering, parse, lm);
+            using var progress = TokenProgress.ForwardPasses(lm, context);
             using var evaluation = new PerplexityEvaluation(lm, topics, options);
             var results = evaluation.Measure(choice.Vector!, choice.Options);
+            progress.Dispose();
             var mask = evaluation.MaskFor(choice.Vector!);
             var mode = options.Mode.ToString().ToLowerInvariant();
             if (parse.GetValue(json))

@@ -26,9 +26,11 @@ internal static class EvalWordCountCommand
         {
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
             var choice = EvalSteering.Build(steering, parse, lm);
+            using var progress = TokenProgress.ForwardPasses(lm, context);
             var evaluation = words.Evaluation(parse, lm);
             var unsteered = evaluation.Baseline();
             var steered = evaluation.Measure(choice.Vector!, choice.Options);
+            progress.Dispose();
             if (parse.GetValue(json))
             {
                 Json.Write(context.Output, new
