@@ -129,7 +129,7 @@ public sealed partial class ServeCommandSpecs(TestModel model) : IClassFixture<T
     [InlineData("--host", "0.0.0.0", "--host 0.0.0.0 is reachable from other machines")]
     [InlineData("--host", "::", "give --api-key (or STEER_API_KEY), or --insecure-no-auth")]
     [InlineData("--shutdown-timeout", "-1", "--shutdown-timeout must be a number of seconds, 0 or more")]
-    [InlineData("--shutdown-timeout", "NaN", "--shutdown-timeout must be a number of seconds, 0 or more")]
+    [InlineData("--shutdown-timeout", "NaN", "--shutdown-timeout needs a finite number, got 'NaN'")]
     [InlineData("--api-key", "two words", "--api-key must be a non-empty key without spaces")]
     [InlineData("--vector-dir", "", "--vector-dir must name a directory")]
     public void Bad_serve_options_exit_2_with_a_message(string option, string value, string message)
