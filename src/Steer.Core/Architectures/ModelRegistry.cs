@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Steer.IO;
 using Steer.Models;
 using Steer.Models.Gpt2;
 using Steer.Models.Llama;
@@ -41,6 +42,8 @@ internal static class ModelRegistry
         using (doc)
         {
             var root = doc.RootElement;
+            if (UntrustedJson.UnreadableString(root) is { } problem)
+                throw new SteerException(ErrorKind.InvalidModel, $"{configPath}: not valid JSON ({problem})");
             var modelType = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("model_type", out var t)
                 ? t.ValueKind == JsonValueKind.String ? t.GetString() : t.ToString()
                 : "gpt2";
