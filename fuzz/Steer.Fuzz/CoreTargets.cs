@@ -1,8 +1,11 @@
 using Steer.Architectures;
 using Steer.Chat;
+using Steer.Hooks;
 using Steer.IO;
 using Steer.IO.Gguf;
+using Steer.Models;
 using Steer.Steering;
+using Steer.Steering.Files;
 using Steer.Tokenization;
 using Steer.Tokenization.HuggingFace;
 
@@ -84,6 +87,17 @@ internal static class CoreTargets
                 // A quantized tensor is refused by ReadFloats; the others should still be read.
             }
         }
+
+        // Then as a control vector, for a model as wide as its first tensor, so the checks past the width are reached too.
+        var width = file.Tensors.Count > 0 && file.Tensors[0].Dims[0] is > 0 and <= 4096 ? (int)file.Tensors[0].Dims[0] : 8;
+        ControlVectorFile.Load(path, Model(width));
+    }
+
+    private static ModelDescription Model(int width)
+    {
+        var shape = new ModelShape(Layers: 32, ModelDim: width, Heads: 1, VocabSize: 16, ContextLength: 16);
+        var names = Enumerable.Range(0, shape.Layers).Select(HookNames.ResidPost).ToList();
+        return new ModelDescription("fuzz", shape, new MissingTokenizer(shape.VocabSize, null), [0], new HookRegistry(names));
     }
 
     private static void Tokenizer(string path)

@@ -24,19 +24,19 @@ public class SteeringVectorProperties
 
     [Fact]
     public void A_vector_minus_itself_is_zero() =>
-        GenVector.Sample(a => (a - a).Components.ShouldAllBe(c => c.Values.All(v => v == 0f)));
+        GenVector.Sample(a => (a - a).Components.ShouldAllBe(c => c.Values.All(v => v == 0f)), iter: 1000);
 
     [Fact]
     public void Scaling_a_difference_is_scaling_the_reversed_difference_by_the_opposite() =>
         Gen.Select(GenVector, GenVector, GenFactor).Sample((a, b, c) =>
-            (c * (a - b)).ApproximatelyEquals(-c * (b - a), Tolerance).ShouldBeTrue());
+            (c * (a - b)).ApproximatelyEquals(-c * (b - a), Tolerance).ShouldBeTrue(), iter: 1000);
 
     [Fact]
     public void Addition_is_associative() =>
         Gen.Select(GenVector, GenVector, GenVector).Sample((a, b, c) =>
-            ((a + b) + c).ApproximatelyEquals(a + (b + c), Tolerance).ShouldBeTrue());
+            ((a + b) + c).ApproximatelyEquals(a + (b + c), Tolerance).ShouldBeTrue(), iter: 1000);
 
     [Fact]
     public void Adding_zero_times_a_vector_changes_nothing() =>
-        Gen.Select(GenVector, GenVector).Sample((a, b) => (b + 0 * a).ApproximatelyEquals(b, Tolerance).ShouldBeTrue());
+        Gen.Select(GenVector, GenVector).Sample((a, b) => (b + 0 * a).ApproximatelyEquals(b, Tolerance).ShouldBeTrue(), iter: 1000);
 }
