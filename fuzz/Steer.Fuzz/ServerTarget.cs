@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Steer.Hooks;
 using Steer.Models;
 using Steer.Server;
@@ -11,8 +10,8 @@ using Steer.Tokenization;
 namespace Steer.Fuzz;
 
 /// <summary>
-/// A request body as the server binds it (ApiJson's options) and checks it (CompletionPlan, steering), without HTTP
-/// or a model: a 4xx (<see cref="ApiException"/>, or JSON the binder refuses) is a rejection, anything else a bug.
+/// A request body as the server binds it (ApiJson.Bind) and checks it (CompletionPlan, steering), without HTTP
+/// or a model: a 4xx (<see cref="ApiException"/>, which is what the binder throws too) is a rejection, anything else a bug.
 /// </summary>
 internal static class ServerTarget
 {
@@ -32,20 +31,19 @@ internal static class ServerTarget
         try
         {
             // The chat endpoint's body is bound the same way; its plan needs a chat template and a worker, so only binding is fuzzed.
-            JsonSerializer.Deserialize<ChatCompletionRequest>(body, ApiJson.Options);
+            ApiJson.Bind<ChatCompletionRequest>(body);
         }
-        catch (JsonException)
+        catch (ApiException)
         {
             // The two bodies disagree on some fields (logprobs is a bool in chat), so one refusing is no rejection of the other.
         }
         try
         {
-            var request = JsonSerializer.Deserialize<CompletionRequest>(body, ApiJson.Options);
-            if (request is null) return new JsonException("null body");
+            var request = ApiJson.Bind<CompletionRequest>(body);
             CompletionPlan.From(request, model, "fuzz", options, vectors);
             return null;
         }
-        catch (Exception e) when (e is JsonException or ApiException or SteerException)
+        catch (Exception e) when (e is ApiException or SteerException)
         {
             return e;
         }
