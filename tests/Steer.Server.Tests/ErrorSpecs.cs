@@ -71,6 +71,28 @@ public sealed class ErrorSpecs(ServerFixture server) : IClassFixture<ServerFixtu
         (error.GetProperty("param").GetString()).ShouldBe(param);
     }
 
+    /// <summary>Found by fuzzing (fuzz/run.sh server): these strings bound without complaint and were 500s when read.</summary>
+    [Theory]
+    [InlineData("/v1/completions", """{"prompt": "\ud800"}""")]
+    [InlineData("/v1/completions", """{"prompt": "x", "stop": "\udc00"}""")]
+    [InlineData("/v1/completions", """{"prompt": "x", "steering": {"additions": [{"plus": "\ud800", "coeff": 1, "layer": 1}]}}""")]
+    [InlineData("/v1/chat/completions", """{"messages": [{"role": "user", "content": "\ud83d"}]}""")]
+    [InlineData("/v1/completions", "{\"prompt\": \"\xff\"}")]
+    public async Task A_string_that_is_not_valid_unicode_is_a_400(string path, string body)
+    {
+        // Arrange: bytes as given (\xff is one raw byte, not UTF-8), escapes as JSON sees them.
+        var bytes = body.Select(c => (byte)c).ToArray();
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        // Act
+        var response = await Client.PostAsync(path, content);
+        var result = new ApiResult(response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+
+        // Assert
+        result.ShouldBeError(HttpStatusCode.BadRequest, messageParts: "not valid UTF-8");
+    }
+
     [Theory]
     [InlineData("prompt")]
     [InlineData("plus")]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Steer.IO;
 using Steer.Models;
 using Steer.Models.Gpt2;
 using Steer.Models.Llama;
@@ -25,6 +26,9 @@ internal static class ModelRegistry
         .SelectMany(a => a.Shapes)
         .ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
 
+    /// <summary>Real models have at most a few hundred layers.</summary>
+    public const int MaxLayers = 4096;
+
     /// <summary>Parses config.json once, and hands its JSON to the architecture its <c>model_type</c> names.</summary>
     /// <remarks>A config without model_type is GPT-2's, as Hugging Face's oldest GPT-2 configs are.</remarks>
     public static (IArchitecture Architecture, IModelConfig Config) Read(string configPath)
@@ -41,11 +45,19 @@ internal static class ModelRegistry
         using (doc)
         {
             var root = doc.RootElement;
+            if (UntrustedJson.UnreadableString(root) is { } problem)
+                throw new SteerException(ErrorKind.InvalidModel, $"{configPath}: not valid JSON ({problem})");
             var modelType = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("model_type", out var t)
                 ? t.ValueKind == JsonValueKind.String ? t.GetString() : t.ToString()
                 : "gpt2";
             var architecture = Find(modelType, configPath);
-            return (architecture, architecture.ParseConfig(root, configPath));
+            var config = architecture.ParseConfig(root, configPath);
+            // Everything per layer (weight names, hook points) is listed before any weight is read, so an absurd
+            // layer count would hang or exhaust memory instead of failing.
+            if (config.Shape.Layers > MaxLayers)
+                throw new SteerException(ErrorKind.InvalidModel,
+                    $"{configPath}: {config.Shape.Layers} layers is beyond any real model (at most {MaxLayers}); the config is corrupt");
+            return (architecture, config);
         }
     }
 

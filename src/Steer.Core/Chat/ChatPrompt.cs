@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Steer.IO;
 using Steer.Templates;
 using Steer.Tokenization;
 
@@ -93,8 +94,11 @@ public static class ChatPrompt
         {
             throw new SteerException(ErrorKind.InvalidArgument, $"{what}: not valid JSON ({e.Message})");
         }
-        if (doc.RootElement.ValueKind == kind) return doc;
+        var problem = doc.RootElement.ValueKind != kind ? $"{what} must be a JSON {(kind == JsonValueKind.Array ? "list" : "object")}"
+            : UntrustedJson.UnreadableString(doc.RootElement) is { } unreadable ? $"{what}: not valid JSON ({unreadable})"
+            : null;
+        if (problem is null) return doc;
         doc.Dispose();
-        throw new SteerException(ErrorKind.InvalidArgument, $"{what} must be a JSON {(kind == JsonValueKind.Array ? "list" : "object")}");
+        throw new SteerException(ErrorKind.InvalidArgument, problem);
     }
 }

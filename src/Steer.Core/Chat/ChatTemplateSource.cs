@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Steer.IO;
 
 namespace Steer.Chat;
 
@@ -45,6 +46,7 @@ public sealed record ChatTemplateSource(string Template, IReadOnlyDictionary<str
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new SteerException(ErrorKind.InvalidModel, $"{path}: expected a JSON object");
+            if (UntrustedJson.UnreadableString(root) is { } problem) throw new SteerException(ErrorKind.InvalidModel, $"{path}: not valid JSON ({problem})");
             var tokens = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var key in SpecialTokenKeys)
                 if (root.TryGetProperty(key, out var token) && TokenText(token) is { } text) tokens[key] = text;

@@ -81,6 +81,8 @@ internal sealed class SafetensorsHeader
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw Invalid($"the header is a JSON {document.RootElement.ValueKind}, not an object");
+            if (UntrustedJson.UnreadableString(document.RootElement) is { } problem)
+                throw Invalid($"the header is not valid JSON: {problem}");
 
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())

@@ -23,6 +23,8 @@ internal static class ShardIndex
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new SteerException(ErrorKind.InvalidModel, $"Shard index '{index}' has no weight_map object.");
+            if (UntrustedJson.UnreadableString(map) is { } problem)
+                throw new SteerException(ErrorKind.InvalidModel, $"Shard index '{index}' is not valid JSON: {problem}.");
 
             var names = new List<string>();
             foreach (var entry in map.EnumerateObject())

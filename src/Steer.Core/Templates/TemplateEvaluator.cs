@@ -393,7 +393,8 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
                     return ints ? (object)((long)Math.Floor((double)x / y)) : Math.Floor(dx / dy);
                 case "%":
                     if (dy == 0) throw Py.Error("modulo by zero", line);
-                    if (ints) { long m = x % y; return (object)(m != 0 && (m < 0) != (y < 0) ? m + y : m); }
+                    // long.MinValue % -1 overflows in .NET; anything modulo ±1 is 0.
+                    if (ints) { long m = y == -1 ? 0 : x % y; return (object)(m != 0 && (m < 0) != (y < 0) ? m + y : m); }
                     { double m = dx % dy; return m != 0 && (m < 0) != (dy < 0) ? m + dy : m; }
                 case "**": return ints && y >= 0 ? (object)((long)Math.Pow(x, y)) : Math.Pow(dx, dy);
             }
@@ -405,7 +406,8 @@ internal sealed class TemplateEvaluator(TemplateLimits limits, DateTime now)
         {
             string s = a as string ?? (string)b!;
             long n = a is long na ? na : (long)b!;
-            if (n * s.Length > Py.MaxIntermediateChars) throw LimitError("characters in a value", Py.MaxIntermediateChars);
+            // Divided, not multiplied: n * s.Length can overflow and pass the check.
+            if (s.Length > 0 && n > Py.MaxIntermediateChars / s.Length) throw LimitError("characters in a value", Py.MaxIntermediateChars);
             return n <= 0 ? "" : string.Concat(Enumerable.Repeat(s, (int)n));
         }
         if (op == "+" && (a is string || b is string))

@@ -140,11 +140,12 @@ internal static class TemplateLexer
                     pos++;
                     while (pos < s.Length && char.IsAsciiDigit(s[pos])) pos++;
                 }
-                if (pos < s.Length && (s[pos] == 'e' || s[pos] == 'E'))
+                // As in Python, an 'e' is an exponent only when digits follow: "3e" is the number 3, then the name e.
+                int exponent = pos + 1 < s.Length && (s[pos + 1] == '+' || s[pos + 1] == '-') ? pos + 2 : pos + 1;
+                if (pos < s.Length && (s[pos] == 'e' || s[pos] == 'E') && exponent < s.Length && char.IsAsciiDigit(s[exponent]))
                 {
                     isFloat = true;
-                    pos++;
-                    if (pos < s.Length && (s[pos] == '+' || s[pos] == '-')) pos++;
+                    pos = exponent;
                     while (pos < s.Length && char.IsAsciiDigit(s[pos])) pos++;
                 }
                 tokens.Add(new Token(isFloat ? TokenKind.Float : TokenKind.Integer, s[st..pos].Replace("_", ""), line));

@@ -303,7 +303,10 @@ internal sealed class TemplateParser(List<Token> tokens)
                     return new LiteralExpr(s, t.Line);
                 }
             case TokenKind.Integer:
-                return new LiteralExpr(long.Parse(t.Value, System.Globalization.CultureInfo.InvariantCulture), t.Line);
+                // Python's integers have no bound; a literal beyond 64 bits is refused rather than wrapped or rounded.
+                return long.TryParse(t.Value, System.Globalization.CultureInfo.InvariantCulture, out var integer)
+                    ? new LiteralExpr(integer, t.Line)
+                    : throw TemplateLexer.Error($"the integer {t.Value} is too large (at most {long.MaxValue})", t.Line);
             case TokenKind.Float:
                 return new LiteralExpr(double.Parse(t.Value, System.Globalization.CultureInfo.InvariantCulture), t.Line);
             case TokenKind.Op when t.Value == "(":

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
+using Steer.IO;
 
 namespace Steer.Tokenization;
 
@@ -244,7 +245,10 @@ internal static partial class TokenizerFiles
         try
         {
             using var stream = File.OpenRead(path); // the Stream overload skips a UTF-8 BOM
-            return JsonDocument.Parse(stream);
+            var document = JsonDocument.Parse(stream);
+            if (UntrustedJson.UnreadableString(document.RootElement) is not { } problem) return document;
+            document.Dispose();
+            throw new SteerException(ErrorKind.InvalidModel, $"{path} is not valid JSON: {problem}");
         }
         catch (JsonException e)
         {

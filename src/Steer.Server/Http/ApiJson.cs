@@ -44,9 +44,14 @@ internal static class ApiJson
     /// Reads the body (at most <paramref name="limit"/> bytes) as <typeparamref name="T"/>. Too large is 413; empty,
     /// malformed or wrongly typed JSON is 400 naming the field, so no bad body reaches a handler.
     /// </summary>
-    public static async Task<T> ReadBodyAsync<T>(HttpContext context, long limit) where T : class
+    public static async Task<T> ReadBodyAsync<T>(HttpContext context, long limit) where T : class =>
+        Bind<T>(await ReadBytesAsync(context, limit, "send a JSON object"));
+
+    /// <summary>A body as <typeparamref name="T"/>; null, malformed or wrongly typed JSON is 400 naming the field.</summary>
+    public static T Bind<T>(byte[] body) where T : class
     {
-        var body = await ReadBytesAsync(context, limit, "send a JSON object");
+        if (HasUnreadableString(body))
+            throw ApiException.BadRequest("the request body is not valid JSON: a string in it is not valid UTF-8, or escapes half of a surrogate pair");
         try
         {
             return JsonSerializer.Deserialize<T>(body, Options)
@@ -58,6 +63,32 @@ internal static class ApiJson
             throw e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) && param is not null
                 ? ApiException.BadRequest($"'{param}' has a value of the wrong type", param)
                 : ApiException.BadRequest($"the request body is not a valid JSON object: {e.Message}", param);
+        }
+    }
+
+    /// <summary>
+    /// System.Text.Json binds invalid UTF-8 and lone surrogate escapes (<c>"\ud800"</c>) without complaint, and throws
+    /// InvalidOperationException when such a string is read: while binding, or later in a handler that reads a JsonElement
+    /// field, either way a 500. One pass over the body's strings first makes it the client's 400.
+    /// </summary>
+    private static bool HasUnreadableString(byte[] body)
+    {
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName) reader.GetString();
+            }
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false; // malformed: the deserializer reports it, with the place
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
         }
     }
 

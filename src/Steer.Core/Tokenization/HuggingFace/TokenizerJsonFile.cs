@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Steer.IO;
 
 namespace Steer.Tokenization.HuggingFace;
 
@@ -19,7 +20,10 @@ internal sealed class TokenizerJsonFile(string path)
         try
         {
             using var stream = File.OpenRead(Path); // the Stream overload skips a UTF-8 BOM
-            return JsonDocument.Parse(stream);
+            var document = JsonDocument.Parse(stream);
+            if (UntrustedJson.UnreadableString(document.RootElement) is not { } problem) return document;
+            document.Dispose();
+            throw new SteerException(ErrorKind.InvalidModel, $"Tokenizer file {Path} is not valid JSON: {problem}");
         }
         catch (JsonException e)
         {
