@@ -110,9 +110,10 @@ function completionNode(column, index, prompt) {
   return node;
 }
 
-// Reads OpenAI-style server-sent events ("data: {...}\n\n", ending with "data: [DONE]") into a column.
-async function stream(body, column, signal) {
-  const response = await fetch("/v1/completions", {
+// POSTs a streaming request and hands each OpenAI-style server-sent event ("data: {...}\n\n", ending with
+// "data: [DONE]") to onChunk, parsed; an error answer or an error event throws with the server's message.
+async function postEvents(url, body, signal, onChunk) {
+  const response = await fetch(url, {
     method: "POST",
     headers: apiHeaders({ "Content-Type": "application/json" }),
     body: JSON.stringify(body),
@@ -137,18 +138,25 @@ async function stream(body, column, signal) {
       if (!data || data === "[DONE]") continue;
       const chunk = JSON.parse(data);
       if (chunk.error) throw new Error(chunk.error.message);
-      for (const choice of chunk.choices) {
-        const node = completionNode(column, choice.index, body.prompt);
-        node.querySelector(".text").textContent += choice.text;
-        if (choice.finish_reason) {
-          const finish = document.createElement("span");
-          finish.className = "finish";
-          finish.textContent = `[${choice.finish_reason}]`;
-          node.append(finish);
-        }
-      }
+      onChunk(chunk);
     }
   }
+}
+
+// Streams a completion's choices into a column.
+async function stream(body, column, signal) {
+  await postEvents("/v1/completions", body, signal, (chunk) => {
+    for (const choice of chunk.choices) {
+      const node = completionNode(column, choice.index, body.prompt);
+      node.querySelector(".text").textContent += choice.text;
+      if (choice.finish_reason) {
+        const finish = document.createElement("span");
+        finish.className = "finish";
+        finish.textContent = `[${choice.finish_reason}]`;
+        node.append(finish);
+      }
+    }
+  });
 }
 
 async function compare() {

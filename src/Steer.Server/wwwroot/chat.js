@@ -47,39 +47,14 @@ function chatRequest(messages, steering) {
 
 // Streams one reply's deltas into its bubble; returns the reply's text and finish reason.
 async function streamReply(body, node, signal) {
-  const response = await fetch("/v1/chat/completions", {
-    method: "POST",
-    headers: apiHeaders({ "Content-Type": "application/json" }),
-    body: JSON.stringify(body),
-    signal,
-  });
-  if (!response.ok) {
-    const error = await response.json().catch(() => null);
-    throw new Error(error?.error?.message ?? `HTTP ${response.status}`);
-  }
   const text = node.querySelector(".text");
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
   let finish = null;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = event.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-      if (!data || data === "[DONE]") continue;
-      const chunk = JSON.parse(data);
-      if (chunk.error) throw new Error(chunk.error.message);
-      for (const choice of chunk.choices) {
-        if (choice.delta.content) text.textContent += choice.delta.content;
-        if (choice.finish_reason) finish = choice.finish_reason;
-      }
+  await postEvents("/v1/chat/completions", body, signal, (chunk) => {
+    for (const choice of chunk.choices) {
+      if (choice.delta.content) text.textContent += choice.delta.content;
+      if (choice.finish_reason) finish = choice.finish_reason;
     }
-  }
+  });
   const mark = document.createElement("span");
   mark.className = "finish";
   mark.textContent = `[${finish}]`;

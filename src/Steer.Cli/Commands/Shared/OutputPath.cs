@@ -9,16 +9,7 @@ internal static class OutputPath
     /// </summary>
     public static void Check(string path, string option)
     {
-        if (path.Length == 0) throw Invalid(option, path, "is empty");
-        string full;
-        try
-        {
-            full = Path.GetFullPath(path);
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        {
-            throw Invalid(option, path, "is not a valid path");
-        }
+        var full = FullPath(path, option);
         if (Directory.Exists(full) || Path.EndsInDirectorySeparator(path))
             throw Invalid(option, path, "is a directory; give a file name such as " + Path.Combine(path, "acts.safetensors"));
 
@@ -31,18 +22,22 @@ internal static class OutputPath
     /// </summary>
     public static void CheckDirectory(string path, string option)
     {
+        var full = FullPath(path, option);
+        if (File.Exists(full)) throw Invalid(option, path, "is a file; give a directory (it is created if missing)");
+        CheckWritableAncestor(path, full, option);
+    }
+
+    private static string FullPath(string path, string option)
+    {
         if (path.Length == 0) throw Invalid(option, path, "is empty");
-        string full;
         try
         {
-            full = Path.GetFullPath(path);
+            return Path.GetFullPath(path);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
             throw Invalid(option, path, "is not a valid path");
         }
-        if (File.Exists(full)) throw Invalid(option, path, "is a file; give a directory (it is created if missing)");
-        CheckWritableAncestor(path, full, option);
     }
 
     /// <summary>The nearest existing ancestor of <paramref name="start"/> must be a directory we may create files (or subdirectories) in.</summary>
