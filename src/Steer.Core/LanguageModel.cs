@@ -65,7 +65,11 @@ public sealed partial class LanguageModel : IDisposable
     /// </summary>
     public IReadOnlyList<string> HookPoints => _transformer.Hooks.Names;
 
-    public string DType => _transformer.DType switch
+    /// <summary>Whether the linear layers' weights are held as Q8_0 blocks (<see cref="ModelOptions.DType"/> int8).</summary>
+    internal bool IsInt8 { get; init; }
+
+    /// <summary>float32, bfloat16, float16 or int8 (Q8_0 weights, float32 activations).</summary>
+    public string DType => IsInt8 ? "int8" : _transformer.DType switch
     {
         ScalarType.BFloat16 => "bfloat16",
         ScalarType.Float16 => "float16",
@@ -75,6 +79,31 @@ public sealed partial class LanguageModel : IDisposable
     public string Device => _transformer.Device.ToString();
 
     public long ParameterCount => _transformer.Weights().Sum(w => w.Tensor.numel());
+
+    /// <summary>
+    /// The bytes the weights occupy: each parameter in the compute dtype, an int8 layer as its Q8_0 blocks (one
+    /// byte per value and a float32 scale per 32), plus the unembedding's Q8_0 copy of an int8 model.
+    /// </summary>
+    public long WeightBytes => StoredWeightBytes() + UnembeddingInt8Bytes;
+
+    /// <summary>
+    /// The bytes one decoding step reads from the weights: as <see cref="WeightBytes"/>, except that an int8 model's
+    /// logits read the unembedding's Q8_0 copy instead of its float32 matrix.
+    /// </summary>
+    internal long DecodeWeightBytes =>
+        UnembeddingInt8Bytes == 0 ? WeightBytes
+            : WeightBytes - _transformer.Unembedding.numel() * _transformer.Unembedding.ElementSize;
+
+    /// <summary>The bytes of the int8 copy of the unembedding (0 unless int8).</summary>
+    internal long UnembeddingInt8Bytes { get; init; }
+
+    private long StoredWeightBytes()
+    {
+        var quantized = ((TorchSharp.torch.nn.Module)_transformer).named_modules()
+            .Where(m => m.module is Linear { IsQuantized: true })
+            .ToDictionary(m => m.name + ".weight", m => ((Linear)m.module).WeightBytes, StringComparer.Ordinal);
+        return _transformer.Weights().Sum(w => quantized.TryGetValue(w.Name, out var bytes) ? bytes : w.Tensor.numel() * w.Tensor.ElementSize);
+    }
 
     /// <summary>Parameter names (as in the checkpoint) and shapes.</summary>
     public IEnumerable<(string Name, long[] Shape)> Parameters => _transformer.Weights().Select(w => (w.Name, w.Tensor.shape));
@@ -131,8 +160,17 @@ public sealed partial class LanguageModel : IDisposable
         var transformer = architecture.Create(config, dtype, device);
         try
         {
-            using (no_grad()) WeightLoader.Load(architecture, config, transformer, source, name);
-            return new LanguageModel(transformer, tokenizer, name, extraStopIds) { ModelType = config.ModelType };
+            long unembeddingInt8Bytes;
+            using (no_grad())
+            {
+                var quantizer = options.QuantizesToInt8 ? new Int8Quantizer(transformer) : null;
+                WeightLoader.Load(architecture, config, transformer, source, name, quantizer is null ? null : quantizer.Loaded);
+                unembeddingInt8Bytes = quantizer is null ? 0 : Int8Quantizer.Finish(transformer);
+            }
+            return new LanguageModel(transformer, tokenizer, name, extraStopIds)
+            {
+                ModelType = config.ModelType, IsInt8 = options.QuantizesToInt8, UnembeddingInt8Bytes = unembeddingInt8Bytes,
+            };
         }
         catch
         {

@@ -12,7 +12,7 @@ internal static class BenchCommand
     public static Command Create(CliContext context)
     {
         var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", ModelShapes.Names)}.", DefaultValueFactory = _ => "gpt2" };
-        var dtype = new Option<string?>("--dtype") { Description = "float32, bfloat16 or float16. Default: the shape's own (float32; bfloat16 for the real Llama-family shapes)." };
+        var dtype = new Option<string?>("--dtype") { Description = "float32, bfloat16, float16 or int8 (Q8_0 weights). Default: the shape's own (float32; bfloat16 for the real Llama-family shapes)." };
         var bandwidth = new Option<bool>("--bandwidth") { Description = "Also measure the machine's memory read bandwidth (1 GiB buffer) and report batch-1 decoding's share of that ceiling." };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N].", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };

@@ -23,7 +23,7 @@ internal static class InspectCommand
             using var lm = model.Load(parse);
             var loadSeconds = clock.Elapsed.TotalSeconds;
             var peakRss = Benchmark.PeakRssBytes();
-            var weightBytes = lm.Parameters.Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b)) * (lm.DType == "float32" ? 4 : 2);
+            var weightBytes = lm.WeightBytes;
             var s = lm.Shape;
             if (parse.GetValue(json))
             {

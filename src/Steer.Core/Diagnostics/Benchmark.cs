@@ -8,7 +8,10 @@ namespace Steer.Diagnostics;
 
 /// <summary>What <c>steer bench</c> measured.</summary>
 /// <param name="DecodeTokensPerSecond">By batch size; counts the tokens of every sequence in the batch.</param>
-/// <param name="WeightBytes">The parameters' bytes in the compute dtype: what one decoding step must read.</param>
+/// <param name="WeightBytes">
+/// What one decoding step must read of the weights: the parameters in the compute dtype, int8 layers as their
+/// Q8_0 blocks (<see cref="LanguageModel.WeightBytes"/>).
+/// </param>
 /// <param name="ReadBandwidth">
 /// The machine's read bandwidth in bytes/s (<see cref="MemoryBandwidth"/>), when asked for: the higher of two
 /// measurements, just before and just after decoding.
@@ -62,7 +65,7 @@ public static class Benchmark
             decode[batch.ToString()] = Decode(model, batch, DecodeTokens);
             log?.Invoke($"decode, batch {batch}: {decode[batch.ToString()]:F1} tokens/s");
         }
-        var weightBytes = model.Transformer.Weights().Sum(w => w.Tensor.numel() * w.Tensor.ElementSize);
+        var weightBytes = model.DecodeWeightBytes;
         double? bandwidth = null;
         if (measureBandwidth)
         {

@@ -25,6 +25,13 @@ internal interface ITransformer : IDisposable
     /// <summary>The unembedding matrix W_U as stored, [vocab, d_model] (the tied embedding, or lm_head).</summary>
     Tensor Unembedding { get; }
 
+    /// <summary>
+    /// <c>--dtype int8</c>: logits through a Q8_0 copy of the unembedding, which itself stays in float32 for the
+    /// embedding lookup and the logit lens.
+    /// </summary>
+    /// <returns>the copy's bytes</returns>
+    long QuantizeUnembedding();
+
     /// <returns>float32 logits [batch, pos, vocab]</returns>
     Tensor Forward(ForwardInput input);
 

@@ -16,6 +16,7 @@ internal sealed class Linear : nn.Module
     [ComponentName(Name = "weight")] private readonly Parameter _weight; // [in, out] or [out, in], per _layout
     [ComponentName(Name = "bias")] private readonly Parameter? _bias;    // [out]
     private readonly LinearLayout _layout;
+    private Q8Matrix? _quantized;
 
     public Linear(string name, long inFeatures, long outFeatures, LinearLayout layout, bool bias, ScalarType dtype, Device device) : base(name)
     {
@@ -27,7 +28,30 @@ internal sealed class Linear : nn.Module
     }
 
     /// <summary>The weight in the checkpoint's layout.</summary>
-    public Tensor Weight => _weight;
+    public Tensor Weight => _quantized is null ? _weight
+        : throw new InvalidOperationException($"{GetName()}'s weight is held as int8 blocks; its float values are gone");
+
+    /// <summary>Whether the weight is held as Q8_0 blocks (<c>--dtype int8</c>).</summary>
+    public bool IsQuantized => _quantized is not null;
+
+    /// <summary>Bytes a product reads from the weight: its blocks when quantized, else the stored tensor.</summary>
+    public long WeightBytes => _quantized?.Bytes ?? _weight.numel() * _weight.ElementSize;
+
+    /// <summary>
+    /// Replaces the loaded float32 weight by Q8_0 blocks and frees the float32 storage, so that a model quantized
+    /// layer by layer while it loads never holds all of its float32 weights. The parameter keeps its shape (as a
+    /// one-element broadcast view) for listings; <see cref="Weight"/> refuses to be read afterwards.
+    /// Returns false, leaving the layer in float32, when the inner dimension is not a multiple of 32.
+    /// </summary>
+    public bool Quantize()
+    {
+        if (_quantized is not null) return true;
+        using var rows = _layout == LinearLayout.InputMajor ? _weight.t() : _weight.alias();     // [out, in]
+        if (!Q8Matrix.CanQuantize(rows)) return false;
+        _quantized = Q8Matrix.From(rows);
+        using (var placeholder = zeros(1, _weight.dtype, _weight.device).expand(_weight.shape)) _weight.set_(placeholder);
+        return true;
+    }
 
     /// <param name="x">[batch, pos, in]</param>
     /// <returns>[batch, pos, out]</returns>
@@ -35,7 +59,8 @@ internal sealed class Linear : nn.Module
     {
         var batch = x.shape[0];
         var positions = x.shape[1];
-        var y = Multiply(x.reshape(batch * positions, -1), _weight, _bias, _layout, x.dtype);
+        var rows = x.reshape(batch * positions, -1);
+        var y = _quantized is { } q8 ? q8.Multiply(rows, _bias) : Multiply(rows, _weight, _bias, _layout, x.dtype);
         return y.view(batch, positions, -1);
     }
 
@@ -61,5 +86,11 @@ internal sealed class Linear : nn.Module
         if (!kernel) return nn.functional.linear(x, weight, bias);
         var y = SmallBatchLinear.OutputMajor(x, weight, resultType);
         return bias is null ? y : y.add_(bias);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _quantized?.Dispose();
+        base.Dispose(disposing);
     }
 }

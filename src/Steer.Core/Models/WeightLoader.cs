@@ -7,7 +7,9 @@ namespace Steer.Models;
 /// </summary>
 internal static class WeightLoader
 {
-    public static void Load(IArchitecture architecture, IModelConfig config, ITransformer model, IWeightSource source, string sourceName)
+    /// <param name="loaded">Called with each parameter's name right after it is filled (int8 quantizes it there).</param>
+    public static void Load(IArchitecture architecture, IModelConfig config, ITransformer model, IWeightSource source, string sourceName,
+        Action<string>? loaded = null)
     {
         var prefix = architecture.CheckpointPrefix;
         var stored = new Dictionary<string, string>(StringComparer.Ordinal); // model name -> stored name
@@ -42,7 +44,10 @@ internal static class WeightLoader
         }
 
         foreach (var (name, parameter) in expected)
+        {
             source.ReadInto(stored[name], parameter);
+            loaded?.Invoke(name);
+        }
     }
 
     private static SteerException Invalid(string source, string message) => new(ErrorKind.InvalidModel, $"{source}: {message}");

@@ -18,7 +18,7 @@ internal sealed class ModelArguments(CliContext context)
     };
     private readonly Option<string?> _dtype = new("--dtype")
     {
-        Description = "Compute dtype: float32, bfloat16 or float16. Default: $STEER_DTYPE, else the model's own " +
+        Description = "Compute dtype: float32, bfloat16, float16, or int8 (Q8_0 weights, float32 activations). Default: $STEER_DTYPE, else the model's own " +
             "(float32; bfloat16 for a Llama-family checkpoint stored in bfloat16).",
     };
     // No DefaultValueFactory for --dtype and --device: help would append "[default: cpu]" to a description that

@@ -1,3 +1,4 @@
+using Steer.Runtime.Kernels;
 using Steer.Hooks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -18,6 +19,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     [ComponentName(Name = "h")] private readonly ModuleList<Gpt2Block> _blocks;
     [ComponentName(Name = "ln_f")] private readonly LayerNorm _lnF;
     private readonly HookPoint _embed, _posEmbed, _lnFinal;
+    private Q8Matrix? _unembeddingInt8;
 
     public Gpt2Transformer(Gpt2Config config, ScalarType dtype, Device device) : base("gpt2")
     {
@@ -49,6 +51,13 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         named_parameters().Select(p => (p.name, (Tensor)p.parameter));
 
     public Tensor Unembedding => _wte.Weight;
+
+    public long QuantizeUnembedding()
+    {
+        // A d_model that is not a multiple of 32 keeps float32 logits.
+        if (_unembeddingInt8 is null && Q8Matrix.CanQuantize(_wte.Weight)) _unembeddingInt8 = Q8Matrix.From(_wte.Weight);
+        return _unembeddingInt8?.Bytes ?? 0;
+    }
 
     public KvCache CreateCache(long batch, long capacity) =>
         new(Config.Layers, batch, Config.Heads, capacity, Config.HeadDim, DType, Device);
@@ -109,7 +118,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
         var final = _lnF.Affine(normalized);                                    // [batch, pos', d_model]
         var rows = final.reshape(-1, Config.ModelDim);                          // [batch·pos', d_model]
-        var logits = Linear.Multiply(rows, _wte.Weight, null, Gpt2Architecture.Unembedding, rows.dtype)
+        var logits = (_unembeddingInt8?.Multiply(rows, bias: null) ?? Linear.Multiply(rows, _wte.Weight, null, Gpt2Architecture.Unembedding, rows.dtype))
             .view(final.shape[0], final.shape[1], -1);                          // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
     }
@@ -130,5 +139,11 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         if (padLengths.All(p => p == 0))
             return _wpe.Weight.narrow(0, past, positions).unsqueeze(0);
         return _wpe.Lookup(ResidualStream.PositionIds(positions, past, padLengths, Device));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _unembeddingInt8?.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -15,6 +15,9 @@ internal static unsafe class SmallBatchLinear
         () => new SmallBatchGemm(Math.Min(torch.get_num_threads(), Environment.ProcessorCount), SimdLevels.Best),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>Threads per product, counting the caller (libtorch's thread count, at most the processors).</summary>
+    internal static int Threads => Shared.Value.Threads;
+
     /// <summary>float32 copies of x and y for a bfloat16 model, per calling thread.</summary>
     [ThreadStatic] private static float[]? _xBuffer, _yBuffer;
 
