@@ -11,7 +11,8 @@ namespace Steer.Runtime.Kernels;
 /// <remarks>
 /// Products of any number of rows go through <see cref="Q8DotKernel"/>: the activations are quantized per block,
 /// then every output is one thread's exact integer dot products, scaled per block. Outputs are cut into parts by
-/// shape alone and claimed by libtorch's OpenMP team, so results are bit-identical from call to call.
+/// shape alone and claimed by the caller and <see cref="KernelTeam"/>'s workers, so results are bit-identical from
+/// call to call.
 /// </remarks>
 internal sealed unsafe class Q8Matrix : IDisposable
 {
@@ -97,7 +98,7 @@ internal sealed unsafe class Q8Matrix : IDisposable
             var threads = SmallBatchLinear.Threads;
             job.Parts = threads == 1 || Bytes < MinParallelBytes ? 1 : Math.Min(PartsPerThread * threads, Outputs);
             if (job.Parts == 1) Q8DotKernel.Compute(job.X, job.Weights, job.Scales, job.Bias, Outputs, job.Y, 0, Outputs, job.Level);
-            else OpenMpTeam.Run(&Part, &job, job.Parts, threads);
+            else KernelTeam.Run(&Part, &job, job.Parts, threads);
         }
         return result;
     }

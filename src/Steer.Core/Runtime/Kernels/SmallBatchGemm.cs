@@ -13,9 +13,8 @@ namespace Steer.Runtime.Kernels;
 /// Results are bit-identical from call to call, whichever thread runs which piece: a row-stream product is cut into a
 /// fixed number of parts (by shape alone), each summed in a fixed order into its own accumulator, and the
 /// accumulators are added in part order; a dot-product output is computed by one thread. The parts are claimed
-/// dynamically by the threads of libtorch's OpenMP team (<see cref="OpenMpTeam"/>), so a thread that starts late
-/// is covered by the others. Products under <see cref="MinParallelBytes"/> of weights run on the calling thread,
-/// as does everything when OpenMP is not available.
+/// dynamically by the caller and <see cref="KernelTeam"/>'s workers, so a thread that starts late is covered by the
+/// others and never waited for. Products under <see cref="MinParallelBytes"/> of weights run on the calling thread.
 /// </remarks>
 internal sealed unsafe class SmallBatchGemm
 {
@@ -35,7 +34,7 @@ internal sealed unsafe class SmallBatchGemm
     /// <param name="threads">threads per product, counting the caller; 1 runs everything inline</param>
     public SmallBatchGemm(int threads, SimdLevel level)
     {
-        Threads = OpenMpTeam.IsAvailable ? Math.Clamp(threads, 1, 32) : 1;
+        Threads = Math.Clamp(threads, 1, 32);
         Level = level;
     }
 
@@ -57,7 +56,7 @@ internal sealed unsafe class SmallBatchGemm
         var size = a.Rows * a.Outputs;
         var partials = Partials((parts - 1) * size);
         var job = new RowStreamJob { Args = a, Level = Level, Parts = parts, Partials = partials };
-        OpenMpTeam.Run(&RowStreamPart, &job, parts, Threads);
+        KernelTeam.Run(&RowStreamPart, &job, parts, Threads);
         for (var part = 1; part < parts; part++)
             AddInto(a.Y, partials + (long)(part - 1) * size, size);
     }
@@ -74,7 +73,7 @@ internal sealed unsafe class SmallBatchGemm
         }
         // Threads write disjoint columns of y, so there is nothing to add up afterwards.
         var job = new DotProductJob { Args = a, Level = Level, Parts = parts };
-        OpenMpTeam.Run(&DotProductPart, &job, parts, Threads);
+        KernelTeam.Run(&DotProductPart, &job, parts, Threads);
     }
 
     /// <returns>
@@ -135,7 +134,7 @@ internal sealed unsafe class SmallBatchGemm
         public float* Partials;
     }
 
-    /// <summary>Runs on a thread of the OpenMP team: one part's rows of W into that part's accumulator.</summary>
+    /// <summary>Runs on the caller or a worker: one part's rows of W into that part's accumulator.</summary>
     private static void RowStreamPart(void* state, int part)
     {
         var job = (RowStreamJob*)state;
