@@ -39,6 +39,9 @@ internal static class BenchCommand
                     weight_bytes = result.WeightBytes,
                     read_bandwidth_bytes_per_s = result.ReadBandwidth,
                     bandwidth_use = result.BandwidthUse,
+                    decode_weight_bytes_per_s = result.DecodeWeightBandwidth,
+                    decode_bandwidth_use = result.ReadBandwidth is { } read
+                        ? result.DecodeWeightBandwidth.ToDictionary(d => d.Key, d => d.Value / read) : null,
                 });
             else
                 context.Output.WriteLine($"peak memory {result.PeakRssBytes / 1048576.0:F0} MiB, {result.Threads} threads");

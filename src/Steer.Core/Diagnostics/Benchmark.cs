@@ -26,6 +26,13 @@ public sealed record BenchResult(string Shape, string DType, double LoadSeconds,
     /// </summary>
     public double? BandwidthUse => ReadBandwidth is { } bandwidth && DecodeTokensPerSecond.TryGetValue("1", out var tokens)
         ? WeightBytes * tokens / bandwidth : null;
+
+    /// <summary>
+    /// Per decode batch size, the weight bytes read per second: weight bytes × decoding steps per second (a step
+    /// reads the weights once for the whole batch).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> DecodeWeightBandwidth =>
+        DecodeTokensPerSecond.ToDictionary(d => d.Key, d => WeightBytes * d.Value / int.Parse(d.Key));
 }
 
 /// <summary>
@@ -71,7 +78,10 @@ public static class Benchmark
         {
             bandwidth = Math.Max(bandwidthBefore, MemoryBandwidth.Measure(get_num_threads()));
             log?.Invoke($"read bandwidth {bandwidth / 1e9:F1} GB/s; weights {weightBytes / 1e9:F2} GB, so decoding is bound at " +
-                $"{bandwidth / weightBytes:F1} tokens/s and batch 1 reaches {100 * weightBytes * decode["1"] / bandwidth:F0}% of that");
+                $"{bandwidth / weightBytes:F1} steps/s");
+            foreach (var (batch, tokens) in decode)
+                log?.Invoke($"decode, batch {batch}: weights read at {weightBytes * tokens / int.Parse(batch) / 1e9:F1} GB/s, " +
+                    $"{100 * weightBytes * tokens / int.Parse(batch) / bandwidth:F0}% of the read bandwidth");
         }
         return new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads(),
             weightBytes, bandwidth);

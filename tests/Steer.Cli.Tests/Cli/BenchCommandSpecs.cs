@@ -20,7 +20,8 @@ public sealed class BenchCommandSpecs
         result.ExitCode.ShouldBe(0, result.Error);
         var json = result.Json();
         json.EnumerateObject().Select(p => p.Name).ShouldBe(
-            ["shape", "dtype", "load_s", "prompt_tokens_per_s", "decode_tokens_per_s", "peak_rss_bytes", "parameters", "threads", "weight_bytes"]);
+            ["shape", "dtype", "load_s", "prompt_tokens_per_s", "decode_tokens_per_s", "peak_rss_bytes", "parameters", "threads", "weight_bytes",
+             "decode_weight_bytes_per_s"]);
         json.GetProperty("shape").GetString().ShouldBe("tiny");
         json.GetProperty("dtype").GetString().ShouldBe("float32");
         json.GetProperty("load_s").GetDouble().ShouldBeGreaterThan(0);
@@ -28,6 +29,25 @@ public sealed class BenchCommandSpecs
         json.GetProperty("parameters").GetInt64().ShouldBe(Gpt2Layout.Shapes(Gpt2Config.Tiny).Values.Sum(s => s.Aggregate(1L, (a, b) => a * b)));
         json.GetProperty("threads").GetInt32().ShouldBeGreaterThan(0);
         json.GetProperty("weight_bytes").GetInt64().ShouldBe(4 * json.GetProperty("parameters").GetInt64(), "float32 weights, 4 bytes each");
+    }
+
+    [Fact]
+    public void Bench_int8_counts_the_blocks_a_decoding_step_reads()
+    {
+        // Act
+        var result = Cli.Run("bench", "--shape", "tiny", "--dtype", "int8", "--json");
+
+        // Assert: linear weights (every 2-D parameter but the embeddings) as one byte per value plus a float32 scale
+        // per 32; the logits read the unembedding's Q8_0 copy instead of wte; everything else float32.
+        result.ExitCode.ShouldBe(0, result.Error);
+        var json = result.Json();
+        json.GetProperty("dtype").GetString().ShouldBe("int8");
+        var shapes = Gpt2Layout.Shapes(Gpt2Config.Tiny);
+        long Count(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+        var expected = shapes.Sum(p => p.Key == "wte.weight" || (p.Value.Length == 2 && p.Key != "wpe.weight") ? Count(p.Value) * 9 / 8 : 4 * Count(p.Value));
+        json.GetProperty("weight_bytes").GetInt64().ShouldBe(expected);
+        var decode = json.GetProperty("decode_tokens_per_s").GetProperty("4").GetDouble();
+        json.GetProperty("decode_weight_bytes_per_s").GetProperty("4").GetDouble().ShouldBe(expected * decode / 4, tolerance: 1e-6 * expected * decode);
     }
 
     [Fact]

@@ -15,6 +15,15 @@ public sealed class BandwidthTests
     }
 
     [Fact]
+    public void Each_decode_batch_reads_the_weights_once_per_step()
+    {
+        var decode = new Dictionary<string, double> { ["1"] = 5, ["4"] = 12 };
+        var result = new BenchResult("x", "int8", 1, new Dictionary<string, double>(), decode, 0, 50, 2, WeightBytes: 100);
+
+        result.DecodeWeightBandwidth.ShouldBe(new Dictionary<string, double> { ["1"] = 500, ["4"] = 300 });
+    }
+
+    [Fact]
     public void A_bandwidth_measurement_over_a_small_buffer_is_a_plausible_rate()
     {
         // 16 MiB read twice by two threads: at least 100 MB/s on any machine that runs the tests, and finite.

@@ -65,6 +65,31 @@ public sealed unsafe class Q8KernelTests
     }
 
     [Fact]
+    public void The_vector_quantizer_equals_the_scalar_definition_including_exact_halves()
+    {
+        var random = new Random(19);
+        // Random values, exact multiples of half a step (ties), zeros and a block of one value.
+        var x = Enumerable.Range(0, 32 * 200).Select(i =>
+            i < 32 ? 0f
+            : i < 64 ? 1.5f
+            : i % 7 == 0 ? (i % 255 - 127) * 0.5f
+            : (float)(random.NextDouble() * 2 - 1) * (i % 3 + 1)).ToArray();
+        for (var b = 2; b < 200; b += 5) x[b * 32 + 3] = 127f * (b % 2 == 0 ? 1 : -1);   // scale exactly 1: ties at .5
+        for (var b = 2; b < 200; b += 5) x[b * 32 + 4] = 2.5f * (b % 4 < 2 ? 1 : -1);
+        var (vectorQ, vectorD) = (new sbyte[x.Length], new float[x.Length / 32]);
+        var (scalarQ, scalarD) = (new sbyte[x.Length], new float[x.Length / 32]);
+        fixed (float* px = x) fixed (sbyte* vq = vectorQ) fixed (float* vd = vectorD) fixed (sbyte* sq = scalarQ) fixed (float* sd = scalarD)
+        {
+            Q8Blocks.Quantize(px, x.Length, vq, vd);
+            Q8Blocks.QuantizeScalar(px, x.Length, sq, sd);
+        }
+        vectorD.ShouldBe(scalarD);
+        vectorQ.ShouldBe(scalarQ);
+        scalarQ[2 * 32 + 4].ShouldBe((sbyte)-3, "-2.5 rounds away from zero");
+        scalarQ[12 * 32 + 4].ShouldBe((sbyte)3, "2.5 rounds away from zero");
+    }
+
+    [Fact]
     public void Quantizing_loses_at_most_half_a_step_per_value()
     {
         var random = new Random(7);
