@@ -169,7 +169,9 @@ public sealed partial class LanguageModel : IDisposable
             }
             return new LanguageModel(transformer, tokenizer, name, extraStopIds)
             {
-                ModelType = config.ModelType, IsInt8 = options.QuantizesToInt8, UnembeddingInt8Bytes = unembeddingInt8Bytes,
+                ModelType = config.ModelType,
+                IsInt8 = options.QuantizesToInt8,
+                UnembeddingInt8Bytes = unembeddingInt8Bytes,
             };
         }
         catch

@@ -1,8 +1,8 @@
 using Steer.Generation;
 using Steer.Models;
 using Steer.Steering;
-using Xunit.Abstractions;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace Steer.Tests.Models;

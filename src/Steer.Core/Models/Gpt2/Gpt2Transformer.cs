@@ -1,5 +1,5 @@
-using Steer.Runtime.Kernels;
 using Steer.Hooks;
+using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;

@@ -92,8 +92,13 @@ internal sealed unsafe class Q8Matrix : IDisposable
             var activations = Q8Activations.Quantize((float*)px, rows, Inner, quants, scales);
             var job = new Job
             {
-                X = activations, Weights = _quants, Scales = _scales, Bias = (float*)pb, Y = (float*)py,
-                Outputs = Outputs, Level = level ?? Q8Levels.Best,
+                X = activations,
+                Weights = _quants,
+                Scales = _scales,
+                Bias = (float*)pb,
+                Y = (float*)py,
+                Outputs = Outputs,
+                Level = level ?? Q8Levels.Best,
             };
             var threads = SmallBatchLinear.Threads;
             job.Parts = threads == 1 || Bytes < MinParallelBytes ? 1 : Math.Min(PartsPerThread * threads, Outputs);
