@@ -41,6 +41,23 @@ public sealed class GenerateCommandSpecs(CliModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void Generate_with_dtype_int8_gives_the_greedy_ids_of_the_library_loaded_in_int8()
+    {
+        // Arrange
+        using var int8 = LanguageModel.Load(fixture.Directory, new Steer.Models.ModelOptions { DType = "int8" });
+        var expected = int8.Generate([int8.Tokenizer.Encode(Prompt)], new GenerationOptions { MaxNewTokens = 10, Sampling = SamplingOptions.Greedy });
+
+        // Act
+        var result = Cli.Run("generate", "--model", fixture.Directory, "--dtype", "int8", "--prompt", Prompt, "--max-new-tokens", "10",
+            "--temperature", "0", "--plus", "Love", "--minus", "Hate", "--layer", "1", "--coeff", "0", "--json");
+
+        // Assert: a zero coefficient steers nothing, in int8 as in float32.
+        result.ExitCode.ShouldBe(0, result.Error);
+        var completion = result.Json().GetProperty("completions").EnumerateArray().ShouldHaveSingleItem();
+        completion.GetProperty("ids").Ints().ShouldBe(expected.Completions.Single());
+    }
+
+    [Fact]
     public void Generate_with_a_seed_repeats_exactly_and_equals_the_library_with_that_seed()
     {
         // Arrange

@@ -158,11 +158,11 @@ public sealed class UsageErrorSpecs(CliModelFixture fixture) : IClassFixture<Cli
     {
         // Act
         var result = Cli.Run(input is null
-            ? [command, "--model", fixture.Directory, "--dtype", "int8"]
-            : [command, "--model", fixture.Directory, input, "Hi there", "--dtype", "int8"]);
+            ? [command, "--model", fixture.Directory, "--dtype", "int4"]
+            : [command, "--model", fixture.Directory, input, "Hi there", "--dtype", "int4"]);
 
         // Assert
-        result.ShouldFailWith(2, "unknown dtype 'int8'; use float32, bfloat16 or float16");
+        result.ShouldFailWith(2, "unknown dtype 'int4'; use float32, bfloat16, float16 or int8");
     }
 
     [Fact]
