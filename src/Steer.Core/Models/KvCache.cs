@@ -1,3 +1,4 @@
+using Steer.Runtime.Kernels;
 using static TorchSharp.torch;
 
 namespace Steer.Models;
@@ -41,6 +42,18 @@ public sealed class KvCache : IDisposable
         _values[layer].narrow(2, Length, added).copy_(value);
         return (_keys[layer].narrow(2, 0, Length + added), _values[layer].narrow(2, 0, Length + added));
     }
+
+    /// <summary>
+    /// A one-query decoding step's attention read straight from this cache (<see cref="DecodeAttention"/>), or null
+    /// where the step needs a mask (padding, a sliding window) or the kernel does not apply.
+    /// </summary>
+    /// <param name="q">[batch, heads, 1, head_dim]</param>
+    /// <param name="length">positions to attend to after this step's <see cref="Append"/></param>
+    /// <returns>[batch, heads, 1, head_dim]</returns>
+    internal Tensor? AttendOneQuery(int layer, Tensor q, AttentionMask mask, long length) =>
+        q.size(2) == 1 && mask.Mask is null && !mask.IsCausal && DecodeAttention.Handles(q, _keys[layer], _values[layer])
+            ? DecodeAttention.Compute(q, _keys[layer], _values[layer], (int)length)
+            : null;
 
     /// <summary>Called once per forward pass, after every layer appended.</summary>
     internal void Advance(long positions) => Length += positions;

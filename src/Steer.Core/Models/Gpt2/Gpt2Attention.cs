@@ -51,7 +51,8 @@ internal sealed class Gpt2Attention : nn.Module
         // The fused kernel never materialises scores or pattern; only a hook on them pays for the explicit path.
         var z = _scores.IsActive || _pattern.IsActive
             ? ExplicitAttention(q, k, v, mask, context)
-            : nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.IsCausal); // [batch, heads, pos, head_dim]
+            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2])
+              ?? nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.IsCausal); // [batch, heads, pos, head_dim]
         z = _z.Apply(z.transpose(1, 2), context);                                // [batch, pos, heads, head_dim]
         return _cProj.Forward(z.reshape(batch, positions, _modelDim));           // [batch, pos, d_model]
     }

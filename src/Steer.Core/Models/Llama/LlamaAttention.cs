@@ -67,7 +67,8 @@ internal sealed class LlamaAttention : nn.Module
         v = v.transpose(1, 2);                                                                   // [batch, kv_heads, pos, head_dim]
         // The cache holds the key-value heads, not their repeats, with RoPE already applied at absolute positions.
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);                              // [batch, kv_heads, past+pos, head_dim]
-        var z = _scores.IsActive || _pattern.IsActive ? ExplicitAttention(q, k, v, mask, context) : FusedAttention(q, k, v, mask);
+        var z = _scores.IsActive || _pattern.IsActive ? ExplicitAttention(q, k, v, mask, context)
+            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2]) ?? FusedAttention(q, k, v, mask);
         z = _z.Apply(z.transpose(1, 2), context);                                                // [batch, pos, heads, head_dim]
         return _oProj.Forward(z.reshape(batch, positions, _heads * _headDim));                   // [batch, pos, d_model]
     }
