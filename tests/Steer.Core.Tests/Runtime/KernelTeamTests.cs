@@ -85,6 +85,19 @@ public sealed unsafe class KernelTeamTests
     }
 
     [Fact]
+    public void A_failing_chunk_is_rethrown_to_the_caller_whichever_thread_ran_it_and_the_team_goes_on()
+    {
+        for (var failing = 0; failing < 16; failing++)
+        {
+            var target = failing;
+            var error = Should.Throw<InvalidOperationException>(() => Run(16, threads: 2, chunk =>
+                chunk == target ? throw new InvalidOperationException($"chunk {chunk}") : true));
+            error.Message.ShouldBe($"chunk {failing}");
+            Run(16, threads: 2).Runs.ShouldAllBe(n => n == 1, "the next job runs whole");
+        }
+    }
+
+    [Fact]
     public void One_thread_runs_everything_on_the_caller()
     {
         var counts = Run(6, threads: 1);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace Steer.Runtime.Kernels;
 
@@ -15,8 +16,9 @@ namespace Steer.Runtime.Kernels;
 /// competing <c>yes</c>: 16.9 tokens/s on the OpenMP team (0.26x of idle), 32.6 here (about 0.55x); idle speed
 /// the same within this machine's noise.
 /// <para>
-/// Chunks are claimed from one 64-bit word holding the job's number, its chunk count and the next chunk, so a worker
-/// that wakes up late cannot claim a chunk of a job that has finished or been replaced. Which thread runs which chunk
+/// Chunks are claimed from one 64-bit word holding the job's number, a closed flag, its chunk count and the next
+/// chunk, so a worker that wakes up late cannot claim a chunk of a job that has finished or been replaced. A chunk
+/// that throws closes its job (no chunk starts after it) and the caller rethrows once the claimed chunks are done. Which thread runs which chunk
 /// does not change what a chunk computes, so results are bit-identical from call to call. Idle workers spin for
 /// <see cref="SpinMicroseconds"/> (decoding's products follow each other within microseconds) and then sleep until
 /// the next job.
@@ -37,8 +39,10 @@ internal static unsafe class KernelTeam
     private static delegate*<void*, int, void> _body;
     private static void* _state;
     private static int _done;
-    /// <summary>job number (32 bits) | chunk count (16 bits) | next chunk (16 bits)</summary>
+    private static Exception? _failure;
+    /// <summary>job number (31 bits) | closed (1 bit) | chunk count (16 bits) | next chunk (16 bits)</summary>
     private static long _claim;
+    private const long ClosedBit = 1L << 32;
 
     /// <summary>
     /// Calls <paramref name="body"/>(state, chunk) once for each chunk in [0, <paramref name="chunks"/>), on the
@@ -60,19 +64,62 @@ internal static unsafe class KernelTeam
             _body = body;
             _state = state;
             _done = 0;
-            var job = (Volatile.Read(ref _claim) >> 32) + 1;
+            _failure = null;
+            var job = ((Volatile.Read(ref _claim) >> 33) + 1) & int.MaxValue;
             // A full fence: the job's fields are visible before its word, and _sleepers is read after it (see Sleep).
-            Interlocked.Exchange(ref _claim, (job << 32) | ((long)chunks << 16));
+            Interlocked.Exchange(ref _claim, (job << 33) | ((long)chunks << 16));
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (Gate) Monitor.PulseAll(Gate);
 
-            while (TryClaim(out var chunk, out _, out _))
-            {
-                body(state, chunk);
-                Interlocked.Increment(ref _done);
-            }
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _done) < chunks) spin.SpinOnce(sleep1Threshold: -1);
+            while (TryClaim(out var chunk, out _, out _)) RunChunk(body, state, chunk);
+            // Every claimed chunk counts itself done, failed or not; after a failure no further chunk is claimed.
+            WaitForChunks(ClaimedChunks());
+            if (Interlocked.Exchange(ref _failure, null) is { } failure) ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> chunks have finished.</summary>
+    private static void WaitForChunks(int count)
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _done) < count) spin.SpinOnce(sleep1Threshold: -1);
+    }
+
+    /// <summary>
+    /// Runs one chunk. A failure is kept for the caller to rethrow (a worker must not throw: that would end the
+    /// process) and closes the job, so that no chunk starts after it.
+    /// </summary>
+    private static void RunChunk(delegate*<void*, int, void> body, void* state, int chunk)
+    {
+        try
+        {
+            body(state, chunk);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, e, null);
+            CloseJob();
+        }
+        finally
+        {
+            Interlocked.Increment(ref _done);
+        }
+    }
+
+    /// <summary>How many chunks of the current job have been claimed (all of them, unless it was closed early).</summary>
+    private static int ClaimedChunks()
+    {
+        var word = Volatile.Read(ref _claim);
+        return (int)Math.Min(word & 0xFFFF, (word >> 16) & 0xFFFF);
+    }
+
+    /// <summary>Stops further claims; the next-chunk field keeps counting what was claimed.</summary>
+    private static void CloseJob()
+    {
+        while (true)
+        {
+            var word = Volatile.Read(ref _claim);
+            if ((word & ClosedBit) != 0 || Interlocked.CompareExchange(ref _claim, word | ClosedBit, word) == word) return;
         }
     }
 
@@ -84,7 +131,7 @@ internal static unsafe class KernelTeam
             var word = Volatile.Read(ref _claim);
             var next = (int)(word & 0xFFFF);
             var count = (int)((word >> 16) & 0xFFFF);
-            if (next >= count)
+            if (next >= count || (word & ClosedBit) != 0)
             {
                 chunk = -1;
                 body = null;
@@ -105,7 +152,7 @@ internal static unsafe class KernelTeam
     private static bool HasWork()
     {
         var word = Volatile.Read(ref _claim);
-        return (word & 0xFFFF) < ((word >> 16) & 0xFFFF);
+        return (word & 0xFFFF) < ((word >> 16) & 0xFFFF) && (word & ClosedBit) == 0;
     }
 
     private static void EnsureWorkers(int count)
@@ -124,8 +171,7 @@ internal static unsafe class KernelTeam
         {
             if (TryClaim(out var chunk, out var body, out var state))
             {
-                body(state, chunk);
-                Interlocked.Increment(ref _done);
+                RunChunk(body, state, chunk);
                 idle.Restart();
                 continue;
             }
