@@ -157,6 +157,8 @@ public sealed partial class LanguageModel : IDisposable
         var dtype = options.ScalarTypeOr(architecture.DefaultDType(config));
         var device = options.TorchDevice;
         CheckDTypeSupported(dtype, device);
+        if (options.QuantizesToInt8 && device.type != DeviceType.CPU)
+            throw new SteerException(ErrorKind.InvalidArgument, $"--dtype int8 runs on the CPU only (its kernels are SIMD code); on {device} use bfloat16 or float16");
         var transformer = architecture.Create(config, dtype, device);
         try
         {
