@@ -167,7 +167,7 @@ public sealed partial class LanguageModel : IDisposable
             {
                 var quantizer = options.QuantizesToInt8 ? new Int8Quantizer(transformer) : null;
                 WeightLoader.Load(architecture, config, transformer, source, name, quantizer is null ? null : quantizer.Loaded);
-                unembeddingInt8Bytes = quantizer is null ? 0 : Int8Quantizer.Finish(transformer);
+                unembeddingInt8Bytes = quantizer is null ? 0 : transformer.QuantizeUnembedding();
             }
             return new LanguageModel(transformer, tokenizer, name, extraStopIds)
             {

@@ -73,18 +73,17 @@ public static class Benchmark
             log?.Invoke($"decode, batch {batch}: {decode[batch.ToString()]:F1} tokens/s");
         }
         var weightBytes = model.DecodeWeightBytes;
-        double? bandwidth = null;
-        if (measureBandwidth)
-        {
-            bandwidth = Math.Max(bandwidthBefore, MemoryBandwidth.Measure(get_num_threads()));
-            log?.Invoke($"read bandwidth {bandwidth / 1e9:F1} GB/s; weights {weightBytes / 1e9:F2} GB, so decoding is bound at " +
-                $"{bandwidth / weightBytes:F1} steps/s");
-            foreach (var (batch, tokens) in decode)
-                log?.Invoke($"decode, batch {batch}: weights read at {weightBytes * tokens / int.Parse(batch) / 1e9:F1} GB/s, " +
-                    $"{100 * weightBytes * tokens / int.Parse(batch) / bandwidth:F0}% of the read bandwidth");
-        }
-        return new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads(),
+        double? bandwidth = measureBandwidth ? Math.Max(bandwidthBefore, MemoryBandwidth.Measure(get_num_threads())) : null;
+        var result = new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads(),
             weightBytes, bandwidth);
+        if (bandwidth is { } read)
+        {
+            log?.Invoke($"read bandwidth {read / 1e9:F1} GB/s; weights {weightBytes / 1e9:F2} GB, so decoding is bound at " +
+                $"{read / weightBytes:F1} steps/s");
+            foreach (var (batch, bytesPerSecond) in result.DecodeWeightBandwidth)
+                log?.Invoke($"decode, batch {batch}: weights read at {bytesPerSecond / 1e9:F1} GB/s, {100 * bytesPerSecond / read:F0}% of the read bandwidth");
+        }
+        return result;
     }
 
     private static double MedianSeconds(Action action)

@@ -25,8 +25,4 @@ internal sealed class Int8Quantizer
     {
         if (_linears.TryGetValue(name, out var linear)) linear.Quantize();
     }
-
-    /// <summary>After loading: the unembedding's Q8_0 copy.</summary>
-    /// <returns>the copy's bytes</returns>
-    public static long Finish(ITransformer model) => model.QuantizeUnembedding();
 }

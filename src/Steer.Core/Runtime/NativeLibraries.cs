@@ -5,9 +5,9 @@ using System.Runtime.InteropServices;
 namespace Steer.Runtime;
 
 /// <summary>
-/// Loads the libstdc++ shim that build/fix-torchsharp-glibcxx.sh leaves next to libLibTorchSharp.so
-/// on systems older than GCC 13's libstdc++. It must be global before TorchSharp's native library
-/// loads, so this runs as the module initializer of Steer.Core.
+/// What must happen before libtorch loads, so it runs as the module initializer of Steer.Core: the libstdc++ shim
+/// that build/fix-torchsharp-glibcxx.sh leaves next to libLibTorchSharp.so on systems older than GCC 13's
+/// libstdc++ is loaded globally, and libgomp's wait policy is set.
 /// </summary>
 internal static class NativeLibraries
 {
@@ -19,11 +19,17 @@ internal static class NativeLibraries
     internal static string? LoadedShim { get; private set; }
 
     [ModuleInitializer]
-    [SuppressMessage("Usage", "CA2255", Justification = "The shim must be global before any TorchSharp type initialises.")]
+    [SuppressMessage("Usage", "CA2255", Justification = "Both must happen before any TorchSharp type initialises.")]
+    internal static void PrepareForLibtorch()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        PreferPassiveOpenMpWorkers();
+        LoadGlibcxxShim();
+    }
+
     internal static void LoadGlibcxxShim()
     {
         if (!OperatingSystem.IsLinux() || LoadedShim is not null) return;
-        PreferPassiveOpenMpWorkers();
         foreach (var dir in CandidateDirectories())
         {
             var path = Path.Combine(dir, ShimFileName);

@@ -1,5 +1,4 @@
 using Steer.Hooks;
-using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -19,7 +18,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     [ComponentName(Name = "h")] private readonly ModuleList<Gpt2Block> _blocks;
     [ComponentName(Name = "ln_f")] private readonly LayerNorm _lnF;
     private readonly HookPoint _embed, _posEmbed, _lnFinal;
-    private Q8Matrix? _unembeddingInt8;
+    private readonly UnembeddingProduct _logits = new();
 
     public Gpt2Transformer(Gpt2Config config, ScalarType dtype, Device device) : base("gpt2")
     {
@@ -52,12 +51,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
 
     public Tensor Unembedding => _wte.Weight;
 
-    public long QuantizeUnembedding()
-    {
-        // A d_model that is not a multiple of 32 keeps float32 logits.
-        if (_unembeddingInt8 is null && Q8Matrix.CanQuantize(_wte.Weight)) _unembeddingInt8 = Q8Matrix.From(_wte.Weight);
-        return _unembeddingInt8?.Bytes ?? 0;
-    }
+    public long QuantizeUnembedding() => _logits.Quantize(_wte.Weight);
 
     public KvCache CreateCache(long batch, long capacity) =>
         new(Config.Layers, batch, Config.Heads, capacity, Config.HeadDim, DType, Device);
@@ -118,8 +112,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
         var final = _lnF.Affine(normalized);                                    // [batch, pos', d_model]
         var rows = final.reshape(-1, Config.ModelDim);                          // [batch·pos', d_model]
-        var logits = (_unembeddingInt8?.Multiply(rows, bias: null) ?? Linear.Multiply(rows, _wte.Weight, null, Gpt2Architecture.Unembedding, rows.dtype))
-            .view(final.shape[0], final.shape[1], -1);                          // [batch, pos', vocab]
+        var logits = _logits.Multiply(rows, _wte.Weight).view(final.shape[0], final.shape[1], -1);   // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
     }
 
@@ -143,7 +136,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _unembeddingInt8?.Dispose();
+        if (disposing) _logits.Dispose();
         base.Dispose(disposing);
     }
 }

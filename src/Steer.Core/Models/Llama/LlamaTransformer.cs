@@ -1,5 +1,4 @@
 using Steer.Hooks;
-using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -39,7 +38,7 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
     [ComponentName(Name = "lm_head")] private readonly Linear? _lmHead;
     private readonly RotaryEmbedding _rotary;
     private readonly HookPoint _embed, _lnFinal;
-    private Q8Matrix? _unembeddingInt8;
+    private readonly UnembeddingProduct _logits = new();
 
     public LlamaTransformer(LlamaConfig config, ScalarType dtype, Device device) : base("llama")
     {
@@ -69,12 +68,7 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
 
     public Tensor Unembedding => _lmHead?.Weight ?? _model.EmbedTokens.Weight;
 
-    public long QuantizeUnembedding()
-    {
-        // A d_model that is not a multiple of 32 keeps float32 logits.
-        if (_unembeddingInt8 is null && Q8Matrix.CanQuantize(Unembedding)) _unembeddingInt8 = Q8Matrix.From(Unembedding);
-        return _unembeddingInt8?.Bytes ?? 0;
-    }
+    public long QuantizeUnembedding() => _logits.Quantize(Unembedding);
 
     public KvCache CreateCache(long batch, long capacity) =>
         new(Config.Layers, batch, Config.KvHeads, capacity, Config.HeadDim, DType, Device);
@@ -143,15 +137,13 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
         }
         else final = _model.Norm.Forward(input.LastPositionOnly ? x.narrow(1, positions - 1, 1) : x);
         var rows = final.reshape(-1, Config.ModelDim);                          // [batch·pos', d_model]
-        var unembedding = _lmHead?.Weight ?? _model.EmbedTokens.Weight;         // [vocab, d_model]
-        var logits = (_unembeddingInt8?.Multiply(rows, bias: null) ?? Linear.Multiply(rows, unembedding, null, LinearLayout.OutputMajor, rows.dtype))
-            .view(final.shape[0], final.shape[1], -1);                          // [batch, pos', vocab]
+        var logits = _logits.Multiply(rows, Unembedding).view(final.shape[0], final.shape[1], -1);   // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
     }
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _unembeddingInt8?.Dispose();
+        if (disposing) _logits.Dispose();
         base.Dispose(disposing);
     }
 }

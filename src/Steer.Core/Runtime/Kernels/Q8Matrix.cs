@@ -16,9 +16,6 @@ namespace Steer.Runtime.Kernels;
 /// </remarks>
 internal sealed unsafe class Q8Matrix : IDisposable
 {
-    private const int PartsPerThread = 4;
-    private const long MinParallelBytes = 128 * 1024;
-
     private sbyte* _quants;   // [out, inner]
     private float* _scales;   // [out, inner / 32]
 
@@ -101,9 +98,8 @@ internal sealed unsafe class Q8Matrix : IDisposable
                 Level = level ?? Q8Levels.Best,
             };
             var threads = SmallBatchLinear.Threads;
-            job.Parts = threads == 1 || Bytes < MinParallelBytes ? 1 : Math.Min(PartsPerThread * threads, Outputs);
-            if (job.Parts == 1) Q8DotKernel.Compute(job.X, job.Weights, job.Scales, job.Bias, Outputs, job.Y, 0, Outputs, job.Level);
-            else KernelTeam.Run(&Part, &job, job.Parts, threads);
+            job.Parts = SmallBatchGemm.Parts(threads, Outputs, Bytes / Outputs, unroll: 1);
+            KernelTeam.Run(&Part, &job, job.Parts, threads);
         }
         return result;
     }
@@ -123,8 +119,7 @@ internal sealed unsafe class Q8Matrix : IDisposable
     private static void Part(void* state, int part)
     {
         var job = (Job*)state;
-        var v0 = (int)((long)job->Outputs * part / job->Parts);
-        var v1 = (int)((long)job->Outputs * (part + 1) / job->Parts);
+        var (v0, v1) = SmallBatchGemm.PartRange(job->Outputs, job->Parts, part, unroll: 1);
         Q8DotKernel.Compute(job->X, job->Weights, job->Scales, job->Bias, job->Outputs, job->Y, v0, v1, job->Level);
     }
 

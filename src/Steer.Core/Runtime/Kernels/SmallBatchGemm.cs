@@ -80,15 +80,18 @@ internal sealed unsafe class SmallBatchGemm
     /// parts to cut a product over <paramref name="rows"/> weight rows into, each at least <paramref name="unroll"/>
     /// rows; 1 means "on the calling thread". It depends on the shape only, so a product is always cut the same way.
     /// </returns>
-    private int Parts(int rows, long rowBytes, int unroll)
+    private int Parts(int rows, long rowBytes, int unroll) => Parts(Threads, rows, rowBytes, unroll);
+
+    /// <summary>The same split for any product streamed by rows over <paramref name="threads"/> threads (e.g. <see cref="Q8Matrix"/>).</summary>
+    internal static int Parts(int threads, int rows, long rowBytes, int unroll)
     {
-        if (Threads == 1 || rows * rowBytes < MinParallelBytes) return 1;
-        var parts = Math.Min(PartsPerThread * Threads, rows * rowBytes / MinPartBytes);
+        if (threads == 1 || rows * rowBytes < MinParallelBytes) return 1;
+        var parts = Math.Min(PartsPerThread * threads, rows * rowBytes / MinPartBytes);
         return (int)Math.Clamp(parts, 1, rows / unroll);
     }
 
     /// <summary>Weight rows [start, end) of part <paramref name="part"/>; boundaries are multiples of <paramref name="unroll"/> except the last.</summary>
-    private static (int Start, int End) PartRange(int rows, int parts, int part, int unroll)
+    internal static (int Start, int End) PartRange(int rows, int parts, int part, int unroll)
     {
         int Boundary(int p) => p == parts ? rows : (int)((long)rows * p / parts / unroll * unroll);
         return (Boundary(part), Boundary(part + 1));
