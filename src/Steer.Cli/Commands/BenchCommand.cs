@@ -42,6 +42,7 @@ internal static class BenchCommand
                     decode_weight_bytes_per_s = result.DecodeWeightBandwidth,
                     decode_bandwidth_use = result.ReadBandwidth is { } read
                         ? result.DecodeWeightBandwidth.ToDictionary(d => d.Key, d => d.Value / read) : null,
+                    compare_step_ratio = result.CompareStepRatio,
                 });
             else
                 context.Output.WriteLine($"peak memory {result.PeakRssBytes / 1048576.0:F0} MiB, {result.Threads} threads");

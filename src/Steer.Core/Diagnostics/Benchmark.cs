@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Steer.Architectures;
+using Steer.Generation;
 using Steer.Models;
+using Steer.Steering;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,9 +18,13 @@ namespace Steer.Diagnostics;
 /// The machine's read bandwidth in bytes/s (<see cref="MemoryBandwidth"/>), when asked for: the higher of two
 /// measurements, just before and just after decoding.
 /// </param>
+/// <param name="CompareStepRatio">
+/// A compare batch's decoding step (one unsteered and one steered row, through <see cref="LanguageModel.GenerateMany"/>)
+/// over one unsteered row's, both greedy; the steered row gets a vector at every position.
+/// </param>
 public sealed record BenchResult(string Shape, string DType, double LoadSeconds,
     IReadOnlyDictionary<string, double> PromptTokensPerSecond, IReadOnlyDictionary<string, double> DecodeTokensPerSecond,
-    long PeakRssBytes, long Parameters, int Threads, long WeightBytes = 0, double? ReadBandwidth = null)
+    long PeakRssBytes, long Parameters, int Threads, long WeightBytes = 0, double? ReadBandwidth = null, double? CompareStepRatio = null)
 {
     /// <summary>
     /// Batch-1 decoding's share of the memory-bandwidth ceiling: weight bytes × tokens/s over the read bandwidth
@@ -72,10 +78,12 @@ public static class Benchmark
             decode[batch.ToString()] = Decode(model, batch, DecodeTokens);
             log?.Invoke($"decode, batch {batch}: {decode[batch.ToString()]:F1} tokens/s");
         }
+        var compare = CompareStepRatio(model);
+        log?.Invoke($"compare batch (unsteered + steered row): {compare:F2}x the time of one row per decoding step");
         var weightBytes = model.DecodeWeightBytes;
         double? bandwidth = measureBandwidth ? Math.Max(bandwidthBefore, MemoryBandwidth.Measure(get_num_threads())) : null;
         var result = new BenchResult(shapeName, model.DType, loadSeconds, prompt, decode, PeakRssBytes(), model.ParameterCount, get_num_threads(),
-            weightBytes, bandwidth);
+            weightBytes, bandwidth, compare);
         if (bandwidth is { } read)
         {
             log?.Invoke($"read bandwidth {read / 1e9:F1} GB/s; weights {weightBytes / 1e9:F2} GB, so decoding is bound at " +
@@ -140,6 +148,44 @@ public static class Benchmark
             next = model.Transformer.Forward(input with { Ids = nextIds }).argmax(-1).cpu().MoveToOuterDisposeScope();
         }
         return batch * steps / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Seconds per decoding step of a compare batch over those of one row, each the median of three generations timed
+    /// from their first token to their last (the prompt pass excluded), as <c>steer compare</c> runs them.
+    /// </summary>
+    private static double CompareStepRatio(LanguageModel model)
+    {
+        const int promptLength = 16;
+        var steps = Math.Min(DecodeTokens, model.Shape.ContextLength - promptLength - 1);
+        var prompt = Tokens(promptLength, 0, model.Shape.VocabSize);
+        var values = Enumerable.Range(0, model.Shape.ModelDim).Select(i => (float)Math.Sin(i)).ToArray();
+        var vector = new SteeringVector([SteeringComponent.Row($"blocks.{model.Shape.Layers / 2}.hook_resid_pre", values)]);
+        var options = new GenerationOptions { MaxNewTokens = steps, Sampling = SamplingOptions.Greedy, StopAtEndOfText = false, Seed = 1 };
+        var unsteered = new GenerationItem(prompt, options);
+        double StepSeconds(IReadOnlyList<GenerationItem> items)
+        {
+            var times = new List<double>();
+            for (var run = 0; run < 3; run++)
+            {
+                Stopwatch? clock = null;
+                var last = 0.0;
+                model.GenerateMany(items, token =>
+                {
+                    if (token.Item == 0 && token.Completion == 0)
+                    {
+                        clock ??= Stopwatch.StartNew();
+                        last = clock.Elapsed.TotalSeconds;
+                    }
+                    return true;
+                });
+                times.Add(last / (steps - 1));
+            }
+            times.Sort();
+            return times[1];
+        }
+        StepSeconds([unsteered]);   // warm-up
+        return StepSeconds([unsteered, unsteered with { Steering = vector }]) / StepSeconds([unsteered]);
     }
 
     /// <summary>The process's peak resident set (VmHWM), or 0 where /proc is not available.</summary>

@@ -21,7 +21,7 @@ public sealed class BenchCommandSpecs
         var json = result.Json();
         json.EnumerateObject().Select(p => p.Name).ShouldBe(
             ["shape", "dtype", "load_s", "prompt_tokens_per_s", "decode_tokens_per_s", "peak_rss_bytes", "parameters", "threads", "weight_bytes",
-             "decode_weight_bytes_per_s"]);
+             "decode_weight_bytes_per_s", "compare_step_ratio"]);
         json.GetProperty("shape").GetString().ShouldBe("tiny");
         json.GetProperty("dtype").GetString().ShouldBe("float32");
         json.GetProperty("load_s").GetDouble().ShouldBeGreaterThan(0);
@@ -29,6 +29,8 @@ public sealed class BenchCommandSpecs
         json.GetProperty("parameters").GetInt64().ShouldBe(Gpt2Layout.Shapes(Gpt2Config.Tiny).Values.Sum(s => s.Aggregate(1L, (a, b) => a * b)));
         json.GetProperty("threads").GetInt32().ShouldBeGreaterThan(0);
         json.GetProperty("weight_bytes").GetInt64().ShouldBe(4 * json.GetProperty("parameters").GetInt64(), "float32 weights, 4 bytes each");
+        double.IsFinite(json.GetProperty("compare_step_ratio").GetDouble()).ShouldBeTrue();
+        json.GetProperty("compare_step_ratio").GetDouble().ShouldBeGreaterThan(0);
     }
 
     [Fact]
