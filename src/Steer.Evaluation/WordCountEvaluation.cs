@@ -32,6 +32,9 @@ public sealed class WordCountEvaluation
 
     public long Seed => _options.Seed!.Value;
 
+    /// <summary>Everything the counts depend on besides the model and the vector: prompt ids, generation options and seed, words.</summary>
+    public string Identity => $"prompt {string.Join(',', _prompt)} options {_options} words {string.Join(',', Counter.Targets)}";
+
     public WordCountSide Baseline() => _baseline ??= Side(_model.Generate([_prompt], _options));
 
     public WordCountSide Measure(SteeringVector vector, SteeringOptions? steeringOptions = null) =>

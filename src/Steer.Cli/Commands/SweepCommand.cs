@@ -4,6 +4,7 @@ using Steer.Cli.Commands.Shared;
 using Steer.Evaluation;
 using Steer.Evaluation.Reports;
 using Steer.Evaluation.Sweeps;
+using Steer.Sharding;
 using Steer.Steering.Recipes;
 
 namespace Steer.Cli.Commands;
@@ -24,12 +25,14 @@ internal static class SweepCommand
         var coeffs = new Option<string>("--coeffs") { Description = "Coefficients: a list such as 0,1,2 or linspace(a,b,n).", Required = true };
         var metric = new Option<string>("--metric") { Description = "perplexity (over --file/--topic texts), kl (at --prompt's --position) or wordcount (completions of --prompt).", DefaultValueFactory = _ => "perplexity" };
         var position = NumberOption.OptionalInt("--position", $"kl: the position whose next-token distribution is compared (default: the last). kl's default prompt is \"{EvalKlCommand.DefaultPrompt}\".");
-        var output = new Option<string>("--out") { Description = "Directory for results.csv, results.json, the charts and report.html.", Required = true };
+        var output = new Option<string>("--out") { Description = "Directory for results.csv, results.json, the charts and report.html (with --shard: for the shard file).", Required = true };
+        var shard = new Option<string?>("--shard") { Description = "I/N: measure only shard I (from 0) of N of the cells and write DIR/sweep-shard-I-of-N.json; join the N files with 'steer sweep merge'." };
         var json = new Option<bool>("--json") { Description = "Print a summary as JSON (the full results are in DIR/results.json)." };
         var command = new Command("sweep", "Measure perplexity, KL or word counts at every layer x coefficient; write CSV, JSON, charts and an HTML report.")
         {
-            layers, coeffs, metric, position, output, json,
+            layers, coeffs, metric, position, output, shard, json,
         };
+        command.Subcommands.Add(SweepMergeCommand.Create(context));
         model.AddTo(command);
         steering.AddTo(command);
         texts.AddTo(command);
@@ -37,46 +40,69 @@ internal static class SweepCommand
         command.SetAction(parse =>
         {
             OutputPath.CheckDirectory(parse.GetValue(output)!, "--out");
+            var part = parse.GetValue(shard) is { } text ? Shard.Parse(text) : null;
             var grid = new SweepGrid(SweepGrid.ParseLayers(parse.GetValue(layers)!), SweepGrid.ParseCoefficients(parse.GetValue(coeffs)!));
             var recipe = steering.SweepRecipe(parse, RecipeBook.Find(EvalSteering.DefaultRecipe));
             var metricName = parse.GetValue(metric)!.ToLowerInvariant();
             using var lm = model.Load(parse, steering.HasPlus(parse) ? null : RecipeBook.PostModel);
             foreach (var layer in grid.Layers) Steer.Steering.Methods.ActAdd.HookPointOf(lm, layer);
-            var settings = new List<(string, string)>
+            var settings = new List<KeyValuePair<string, string>>
             {
-                ("model", lm.Name),
-                ("steering", string.Join(" + ", recipe.Additions.Select(a => a.Minus is null ? $"\"{a.Plus}\" x {a.Coeff:G4}" : $"(\"{a.Plus}\" - \"{a.Minus}\") x {a.Coeff:G4}")) + " x c at blocks.L.hook_resid_pre"),
+                new("model", lm.Name),
+                new("steering", string.Join(" + ", recipe.Additions.Select(a => a.Minus is null ? $"\"{a.Plus}\" x {a.Coeff:G4}" : $"(\"{a.Plus}\" - \"{a.Minus}\") x {a.Coeff:G4}")) + " x c at blocks.L.hook_resid_pre"),
             };
-            var sweepMetric = Metric(metricName, parse, lm, texts, words, position, settings);
+            var steeringOptions = steering.Options(parse);
+            var padId = steering.PadId(parse);
+            // What the settings only summarise, for telling one sweep's shards from another's.
+            var inputs = new List<string> { $"model {lm.Name} {lm.DType} {lm.ParameterCount} {lm.Shape}", $"steering {steeringOptions} pad {padId}" };
+            inputs.AddRange(recipe.Additions.Select(a => $"addition {a.Plus}\u001f{a.Minus}\u001f{a.Coeff:R}"));
+            var sweepMetric = Metric(metricName, parse, lm, texts, words, position, settings, inputs);
             using var disposeMetric = sweepMetric as IDisposable;
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
-            var padId = steering.PadId(parse);
-            var result = Sweep.Run(sweepMetric, grid, layer => recipe.BuildAt(lm, layer, 1, padId), steering.Options(parse), progress);
+            var cells = part is null ? null : grid.CellsOf(part, lm.Shape.Layers);
+            var result = Sweep.Run(sweepMetric, grid, layer => recipe.BuildAt(lm, layer, 1, padId), steeringOptions, progress, cells);
             var directory = parse.GetValue(output)!;
-            var jsonSettings = new
+            var jsonSettings = SweepFiles.SettingsElement(new
             {
                 model = lm.Name,
                 additions = recipe.Additions.Select(a => new { plus = a.Plus, minus = a.Minus, coeff = a.Coeff }),
-                details = settings.ToDictionary(s => s.Item1, s => s.Item2),
-            };
-            var files = SweepReport.Write(result, directory, settings, jsonSettings);
+                details = settings.ToDictionary(),
+            });
+            if (part is null) return Report(context, result, directory, settings, jsonSettings, parse.GetValue(json));
+            var fingerprint = SweepShardFile.FingerprintOf(result, lm.Shape.Layers, settings, jsonSettings, inputs);
+            var path = new SweepShardFile(part, lm.Shape.Layers, fingerprint, settings, jsonSettings, result).Write(directory);
+            var cellLayers = cells!.Select(c => c.Layer).Distinct().ToList();
             if (parse.GetValue(json))
-            {
-                Json.Write(context.Output, new { out_dir = directory, metric = result.Metric, rows = result.Rows.Count, elapsed_s = result.Elapsed.TotalSeconds, files });
-                return ExitCodes.Ok;
-            }
-            TextTable.Write(context.Output, ["layer", "coeff", "topic", result.ValueColumn],
-                result.Rows.Select(r => (IReadOnlyList<string>)[r.Layer.ToString(CultureInfo.InvariantCulture), SweepPlots.Format(r.Coeff), r.Topic,
-                    r.Value(result.ValueColumn).ToString("G5", CultureInfo.InvariantCulture)]), textColumns: 0, width: context.Width);
-            context.Output.WriteLine($"{result.Rows.Count} rows in {result.Elapsed.TotalSeconds:F1} s; wrote {Path.Combine(directory, SweepReport.HtmlName)}, " +
-                $"{SweepFiles.CsvName}, {SweepFiles.JsonName} and {files.Count - 3} chart files");
+                Json.Write(context.Output, new { shard = part.ToString(), cells = cells!.Count, total_cells = grid.Count, rows = result.Rows.Count, elapsed_s = result.Elapsed.TotalSeconds, file = path });
+            else
+                context.Output.WriteLine($"shard {part}: {cells!.Count} of {grid.Count} cells" +
+                    (cellLayers.Count == 0 ? "" : $" (layer{(cellLayers.Count > 1 ? "s" : "")} {string.Join(", ", cellLayers)})") +
+                    $", {result.Rows.Count} rows in {result.Elapsed.TotalSeconds:F1} s; wrote {path}");
             return ExitCodes.Ok;
         });
         return command;
     }
 
+    /// <summary>Writes a whole sweep's files (one process's, or merged shards') and prints its table or JSON summary.</summary>
+    internal static int Report(CliContext context, SweepResult result, string directory, IReadOnlyList<KeyValuePair<string, string>> settings,
+        System.Text.Json.JsonElement jsonSettings, bool asJson)
+    {
+        var files = SweepReport.Write(result, directory, settings.Select(s => (s.Key, s.Value)).ToList(), jsonSettings);
+        if (asJson)
+        {
+            Json.Write(context.Output, new { out_dir = directory, metric = result.Metric, rows = result.Rows.Count, elapsed_s = result.Elapsed.TotalSeconds, files });
+            return ExitCodes.Ok;
+        }
+        TextTable.Write(context.Output, ["layer", "coeff", "topic", result.ValueColumn],
+            result.Rows.Select(r => (IReadOnlyList<string>)[r.Layer.ToString(CultureInfo.InvariantCulture), SweepPlots.Format(r.Coeff), r.Topic,
+                r.Value(result.ValueColumn).ToString("G5", CultureInfo.InvariantCulture)]), textColumns: 0, width: context.Width);
+        context.Output.WriteLine($"{result.Rows.Count} rows in {result.Elapsed.TotalSeconds:F1} s; wrote {Path.Combine(directory, SweepReport.HtmlName)}, " +
+            $"{SweepFiles.CsvName}, {SweepFiles.JsonName} and {files.Count - 3} chart files");
+        return ExitCodes.Ok;
+    }
+
     private static ISweepMetric Metric(string name, ParseResult parse, LanguageModel lm, PerplexityArguments texts, WordCountArguments words,
-        Option<int?> position, List<(string, string)> settings)
+        Option<int?> position, List<KeyValuePair<string, string>> settings, List<string> inputs)
     {
         switch (name)
         {
@@ -86,22 +112,26 @@ internal static class SweepCommand
                     throw new SteerException(ErrorKind.InvalidArgument, "--mode prompting has no layer or coefficient to sweep; run 'steer eval perplexity --mode prompting'");
                 var topics = texts.Topics(parse);
                 var evaluation = new PerplexityEvaluation(lm, topics, options);
-                settings.Add(("texts", string.Join(", ", topics.Select(t => $"{t.Name} ({t.Sentences.Count} sentences)"))));
-                settings.Add(("mode", $"{options.Mode.ToString().ToLowerInvariant()}, mask {options.Mask?.ToString(CultureInfo.InvariantCulture) ?? "= vector length"}"));
+                settings.Add(new("texts", string.Join(", ", topics.Select(t => $"{t.Name} ({t.Sentences.Count} sentences)"))));
+                settings.Add(new("mode", $"{options.Mode.ToString().ToLowerInvariant()}, mask {options.Mask?.ToString(CultureInfo.InvariantCulture) ?? "= vector length"}"));
+                inputs.Add($"perplexity {options}");
+                inputs.AddRange(topics.Select(t => $"topic {t.Name} {SweepShardFile.HashOf(t.Sentences)}"));
                 return new PerplexitySweepMetric(evaluation);
             case "kl":
                 // Without --prompt/--ids, the post's KL example rather than the word-count prompt.
                 var given = words.Input.IsGiven(parse);
                 var ids = given ? words.Input.Ids(parse, lm.Tokenizer) : lm.Tokenizer.Encode(EvalKlCommand.DefaultPrompt);
                 var prompt = given ? words.Input.Text(parse) ?? lm.Tokenizer.Decode(ids) : EvalKlCommand.DefaultPrompt;
-                settings.Add(("prompt", prompt));
+                settings.Add(new("prompt", prompt));
+                inputs.Add($"kl ids {string.Join(',', ids)} position {parse.GetValue(position)}");
                 return new KlSweepMetric(lm, ids, prompt, parse.GetValue(position));
             case "wordcount":
                 var wordCount = words.Evaluation(parse, lm);
                 var text = words.Input.Text(parse) ?? lm.Tokenizer.Decode(words.Input.Ids(parse, lm.Tokenizer));
-                settings.Add(("prompt", text));
-                settings.Add(("words", string.Join(", ", wordCount.Counter.Targets)));
-                settings.Add(("sampling", $"{parse.GetValue(words.Sampling.CountOption)} completions per side, seed {wordCount.Seed}"));
+                settings.Add(new("prompt", text));
+                settings.Add(new("words", string.Join(", ", wordCount.Counter.Targets)));
+                settings.Add(new("sampling", $"{parse.GetValue(words.Sampling.CountOption)} completions per side, seed {wordCount.Seed}"));
+                inputs.Add($"wordcount {wordCount.Identity}");
                 return new WordCountSweepMetric(wordCount, text);
             default:
                 throw new SteerException(ErrorKind.InvalidArgument, $"--metric '{name}': use perplexity, kl or wordcount");

@@ -15,7 +15,7 @@ public sealed record ChartFiles(string Title, string Png, string Svg);
 /// Line and scatter charts drawn with ScottPlot and saved as PNG and SVG. Text needs a font on the machine;
 /// without one (a bare container) the files are still valid, with lines and no labels.
 /// </summary>
-public static class Charts
+public static partial class Charts
 {
     public const int Width = 720;
     public const int Height = 440;
@@ -102,9 +102,29 @@ public static class Charts
         var png = pathWithoutExtension + ".png";
         var svg = pathWithoutExtension + ".svg";
         plot.SavePng(png, Width, Height);
-        plot.SaveSvg(svg, Width, Height);
+        SaveSvg(plot, svg);
         return new ChartFiles(title, png, svg);
     }
+
+    /// <summary>
+    /// ScottPlot numbers the SVG's clip paths from a counter that lives as long as the process, so the same chart
+    /// drawn twice gets other ids; they are renumbered in order of appearance, so that a chart's file depends on
+    /// the chart alone (merged sweep shards write the bytes one process writes).
+    /// </summary>
+    private static void SaveSvg(Plot plot, string path)
+    {
+        plot.SaveSvg(path, Width, Height);
+        var ids = new Dictionary<string, string>();
+        var xml = ClipPathId().Replace(File.ReadAllText(path), m =>
+        {
+            if (!ids.TryGetValue(m.Value, out var id)) ids[m.Value] = id = $"cl_{ids.Count}";
+            return id;
+        });
+        File.WriteAllText(path, xml, new System.Text.UTF8Encoding(false));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bcl_[0-9a-f]+\b")]
+    private static partial System.Text.RegularExpressions.Regex ClipPathId();
 
     /// <summary>Writes one file whose format follows its extension: .png or .svg.</summary>
     public static void SaveAs(Plot plot, string path)
@@ -114,7 +134,7 @@ public static class Charts
         switch (Path.GetExtension(path).ToLowerInvariant())
         {
             case ".png": plot.SavePng(path, Width, Height); break;
-            case ".svg": plot.SaveSvg(path, Width, Height); break;
+            case ".svg": SaveSvg(plot, path); break;
             default: throw new SteerException(ErrorKind.InvalidArgument, $"{path}: a plot is written as .png or .svg");
         }
     }

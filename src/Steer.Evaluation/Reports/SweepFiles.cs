@@ -44,7 +44,6 @@ public static class SweepFiles
         coeffs = result.Grid.Coeffs,
         topics = result.Topics,
         baselines = result.Topics.Select(t => new { topic = t, value = result.Baselines[t] }),
-        elapsed_s = result.Elapsed.TotalSeconds,
         settings,
         rows = result.Rows.Select(r => new Dictionary<string, object>
         {
@@ -54,6 +53,12 @@ public static class SweepFiles
         }.Concat(result.Columns.Select(c => KeyValuePair.Create(c, r.Values[c]))).ToDictionary()),
         files,
     }, JsonOptions);
+
+    /// <summary>
+    /// Settings as the JSON results.json stores them. A sweep passes its settings through this before writing, and
+    /// a shard file stores its result, so that a merge of shards writes the very bytes one process writes.
+    /// </summary>
+    public static JsonElement SettingsElement(object settings) => JsonSerializer.SerializeToElement(settings, JsonOptions);
 
     private static string Cell(object value) => value switch
     {

@@ -37,7 +37,7 @@ public static class SweepReport
             .. settings,
             ("layers", string.Join(", ", result.Grid.Layers)),
             ("coefficients", string.Join(", ", result.Grid.Coeffs.Select(SweepPlots.Format))),
-            ("measurements", $"{result.Grid.Count} settings × {result.Topics.Count} topic(s) in {result.Elapsed.TotalSeconds:F1} s"),
+            ("measurements", $"{result.Grid.Count} settings × {result.Topics.Count} topic(s)"),
         ]);
         report.Paragraph($"Tables: {result.ValueLabel}. Blue cells are below the unsteered baseline, orange cells above it; the " +
             "stronger the colour, the larger the change. The raw numbers are in results.csv and results.json beside this page.", "note");

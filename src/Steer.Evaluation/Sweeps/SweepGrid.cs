@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Steer.Sharding;
 
 namespace Steer.Evaluation.Sweeps;
 
@@ -7,6 +8,21 @@ namespace Steer.Evaluation.Sweeps;
 public sealed partial record SweepGrid(IReadOnlyList<int> Layers, IReadOnlyList<double> Coeffs)
 {
     public int Count => Layers.Count * Coeffs.Count;
+
+    /// <summary>Every layer × coefficient in the order a sweep measures them: every coefficient of the first layer, then the next layer.</summary>
+    public IReadOnlyList<(int Layer, double Coeff)> Cells => Layers.SelectMany(layer => Coeffs.Select(coeff => (layer, coeff))).ToList();
+
+    /// <summary>
+    /// The cells <paramref name="shard"/> measures: a run of <see cref="Cells"/> in order, so that a shard builds the
+    /// vectors of few layers, the runs balanced by cost. A cell costs <paramref name="modelLayers"/> + its layer: the steered
+    /// passes run every block, and building the vector at layer L runs blocks 0..L−1.
+    /// </summary>
+    public IReadOnlyList<(int Layer, double Coeff)> CellsOf(Shard shard, int modelLayers)
+    {
+        var cells = Cells;
+        var (start, length) = shard.Range(cells.Select(c => (double)(modelLayers + c.Layer)).ToList());
+        return cells.Skip(start).Take(length).ToList();
+    }
 
     /// <summary>"A..B" (inclusive) or a comma-separated list such as "0,4,8".</summary>
     public static IReadOnlyList<int> ParseLayers(string spec)
