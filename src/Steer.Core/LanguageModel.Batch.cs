@@ -57,7 +57,7 @@ public sealed partial class LanguageModel
                 }
                 for (var c = 0; c < count; c++)
                 {
-                    rows.Add(new DecodeRow(prompt, Sampler.RowSeed(seeds[i], c), item.Options.MaxNewTokens, item.Logprobs, item.Cancellation));
+                    rows.Add(new DecodeRow(prompt, Sampler.RowSeed(seeds[i], item.Options.FirstCompletion + c), item.Options.MaxNewTokens, item.Logprobs, item.Cancellation));
                     owners.Add((i, c));
                 }
             }

@@ -33,7 +33,26 @@ public sealed record PerplexityOptions
 /// <param name="Skipped">Sentences too short to score after masking (or shorter than the vector, in overlay mode).</param>
 /// <param name="Tokens">Scored tokens, the weight of every average.</param>
 public sealed record TopicPerplexity(string Name, int Sentences, int Skipped, int Tokens,
-    double PerplexityUnsteered, double PerplexitySteered, double Ratio);
+    double PerplexityUnsteered, double PerplexitySteered, double Ratio)
+{
+    /// <summary>The log-prob sums the perplexities come from, so that shards of a text file can be merged (<see cref="Combine"/>).</summary>
+    public PerplexitySums Sums { get; init; }
+
+    public static TopicPerplexity Of(string name, int sentences, int skipped, PerplexitySums sums) =>
+        new(name, sentences, skipped, sums.Tokens, sums.PerplexityUnsteered, sums.PerplexitySteered, sums.Ratio) { Sums = sums };
+
+    /// <summary>
+    /// The topics of several shards of the same texts, each topic's sentences, tokens and sums added in shard order:
+    /// what one process measures, up to the order of the floating-point sums.
+    /// </summary>
+    public static IReadOnlyList<TopicPerplexity> Combine(IReadOnlyList<IReadOnlyList<TopicPerplexity>> shards) =>
+        shards[0].Select((topic, t) =>
+        {
+            var parts = shards.Select(s => s[t].Name == topic.Name ? s[t]
+                : throw new SteerException(ErrorKind.InvalidArgument, $"the shards list other topics ('{s[t].Name}' against '{topic.Name}')")).ToList();
+            return Of(topic.Name, parts.Sum(p => p.Sentences), parts.Sum(p => p.Skipped), parts.Select(p => p.Sums).Aggregate((a, b) => a + b));
+        }).ToList();
+}
 
 /// <summary>
 /// Perplexity of each topic's sentences, unsteered and steered, each sentence scored with BOS in batches. The
@@ -109,8 +128,7 @@ public sealed class PerplexityEvaluation : IDisposable
             PerplexityMask.Accumulate(totals[topic], _baseline[used[u]], steered[row], ids.Count - 1, mask, inserted.Length);
             counts[topic]++;
         }
-        return _topics.Select(t => new TopicPerplexity(t.Name, counts[t.Name], t.Sentences.Count - counts[t.Name], totals[t.Name].Tokens,
-            totals[t.Name].PerplexityUnsteered, totals[t.Name].PerplexitySteered, totals[t.Name].Ratio)).ToList();
+        return _topics.Select(t => TopicPerplexity.Of(t.Name, counts[t.Name], t.Sentences.Count - counts[t.Name], totals[t.Name].Sums)).ToList();
     }
 
     public void Dispose() => _plan?.Dispose();

@@ -24,12 +24,27 @@ public sealed class PerplexityTotals
         SumDifference += steered - unsteered;
     }
 
-    public double PerplexityUnsteered => Tokens == 0 ? double.NaN : Math.Exp(-SumUnsteered / Tokens);
+    public PerplexitySums Sums => new(Tokens, SumUnsteered, SumSteered, SumDifference);
 
-    public double PerplexitySteered => Tokens == 0 ? double.NaN : Math.Exp(-SumSteered / Tokens);
+    public double PerplexityUnsteered => Sums.PerplexityUnsteered;
+
+    public double PerplexitySteered => Sums.PerplexitySteered;
 
     /// <summary>Steered over unsteered perplexity: below 1 when steering makes the text more likely.</summary>
-    public double Ratio => Tokens == 0 ? double.NaN : Math.Exp(-SumDifference / Tokens);
+    public double Ratio => Sums.Ratio;
+}
+
+/// <summary>A topic's token count and log-prob sums (see <see cref="PerplexityTotals"/>), which add across shards of its sentences.</summary>
+public readonly record struct PerplexitySums(int Tokens, double Unsteered, double Steered, double Difference)
+{
+    public double PerplexityUnsteered => Tokens == 0 ? double.NaN : Math.Exp(-Unsteered / Tokens);
+
+    public double PerplexitySteered => Tokens == 0 ? double.NaN : Math.Exp(-Steered / Tokens);
+
+    public double Ratio => Tokens == 0 ? double.NaN : Math.Exp(-Difference / Tokens);
+
+    public static PerplexitySums operator +(PerplexitySums a, PerplexitySums b) =>
+        new(a.Tokens + b.Tokens, a.Unsteered + b.Unsteered, a.Steered + b.Steered, a.Difference + b.Difference);
 }
 
 /// <summary>Which predictions of a sentence are compared, in each run's own positions.</summary>

@@ -29,6 +29,18 @@ public sealed record Topic(string Name, IReadOnlyList<string> Sentences)
             : throw new SteerException(ErrorKind.InvalidArgument, $"{path}: no text in the file (given for topic '{name}')");
     }
 
+    /// <summary>
+    /// The sentences <paramref name="shard"/> scores: a run of all topics' sentences in order, the runs balanced by
+    /// length, each topic keeping its name (and possibly no sentence).
+    /// </summary>
+    public static IReadOnlyList<Topic> ShardOf(IReadOnlyList<Topic> topics, Steer.Sharding.Shard shard)
+    {
+        var all = topics.SelectMany((topic, t) => topic.Sentences.Select(sentence => (Topic: t, Sentence: sentence))).ToList();
+        var (start, length) = shard.Range(all.Select(s => (double)s.Sentence.Length + 1).ToList());
+        var taken = all.Skip(start).Take(length).ToList();
+        return topics.Select((topic, t) => topic with { Sentences = taken.Where(s => s.Topic == t).Select(s => s.Sentence).ToList() }).ToList();
+    }
+
     public static Topic FromLines(string name, IEnumerable<string> lines) =>
         new(name, SentenceSplitter.SplitLines(lines.Select(line => line.TrimEnd('\r'))));
 }

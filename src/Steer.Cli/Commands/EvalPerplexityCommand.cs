@@ -1,21 +1,28 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Steer.Cli.Commands.Shared;
 using Steer.Evaluation;
+using Steer.Evaluation.Sharding;
+using Steer.Sharding;
 
 namespace Steer.Cli.Commands;
 
 /// <summary>
-/// <c>steer eval perplexity [--file NAME=PATH ...] [--topic NAME ...] [--mask N] [--mode overlay|pad|prompting] [steering] [--json]</c>:
+/// <c>steer eval perplexity [--file NAME=PATH ...] [--topic NAME ...] [--mask N] [--mode overlay|pad|prompting] [steering] [--shard I/N --out DIR] [--json]</c>:
 /// token-weighted perplexity of each topic's sentences, unsteered and steered, and their ratio (the post's §5.2).
 /// </summary>
 internal static class EvalPerplexityCommand
 {
+    /// <summary>What an evaluation's output says besides its numbers; every shard's is the same.</summary>
+    internal sealed record Header(string Model, string Mode, int Mask, JsonElement? Steering, string SteeringText);
+
     public static Command Create(CliContext context)
     {
         var model = new ModelArguments(context);
         var texts = new PerplexityArguments();
         var steering = new SteeringArguments();
+        var sharding = new ShardArguments("sentences (all topics' in order, balanced by length)");
         var json = new Option<bool>("--json")
         {
             Description = "Print {\"topics\":[{\"name\":...,\"tokens\":n,\"perplexity_unsteered\":x,\"perplexity_steered\":y,\"ratio\":y/x}]}.",
@@ -24,9 +31,12 @@ internal static class EvalPerplexityCommand
         model.AddTo(command);
         texts.AddTo(command);
         steering.AddTo(command);
+        sharding.AddTo(command);
         command.SetAction(parse =>
         {
-            var topics = texts.Topics(parse);
+            var (shard, directory) = sharding.Parse(parse);
+            var allTopics = texts.Topics(parse);
+            var topics = shard is null ? allTopics : Topic.ShardOf(allTopics, shard);
             var options = texts.Options(parse);
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
             var choice = EvalSteering.Build(steering, parse, lm);
@@ -34,40 +44,73 @@ internal static class EvalPerplexityCommand
             using var evaluation = new PerplexityEvaluation(lm, topics, options);
             var results = evaluation.Measure(choice.Vector!, choice.Options);
             progress.Dispose();
-            var mask = evaluation.MaskFor(choice.Vector!);
-            var mode = options.Mode.ToString().ToLowerInvariant();
-            if (parse.GetValue(json))
+            var header = new Header(lm.Name, options.Mode.ToString().ToLowerInvariant(), evaluation.MaskFor(choice.Vector!),
+                SteeringJson.Describe(choice) is { } described ? EvalShardFile.ToElement(described) : null, EvalSteering.Describe(choice));
+            if (shard is not null || !parse.GetValue(json)) SteeringJson.WriteNotes(context.Error, choice);
+            if (shard is null) return Print(context, header, results, parse.GetValue(json));
+            var fingerprint = ShardArguments.Fingerprint(lm, choice.Vector, [
+                $"perplexity {options with { TokenBudget = 0, ResidualCacheBytes = 0 }} {choice.Options}",
+                .. allTopics.Select(t => $"topic {t.Name} {string.Join('\u001e', t.Sentences)}")]);
+            var data = results.Select(t => new Dictionary<string, object>
             {
-                Json.Write(context.Output, new
-                {
-                    model = lm.Name,
-                    mode,
-                    mask,
-                    steering = SteeringJson.Describe(choice),
-                    topics = results.Select(t => new
-                    {
-                        name = t.Name,
-                        sentences = t.Sentences,
-                        skipped = t.Skipped,
-                        tokens = t.Tokens,
-                        perplexity_unsteered = t.PerplexityUnsteered,
-                        perplexity_steered = t.PerplexitySteered,
-                        ratio = t.Ratio,
-                    }),
-                });
-                return ExitCodes.Ok;
-            }
-            SteeringJson.WriteNotes(context.Error, choice);
-            context.Output.WriteLine($"steering: {EvalSteering.Describe(choice)}");
-            context.Output.WriteLine($"mode {mode}, first {mask} predicted positions masked, token-weighted over each topic");
-            TextTable.Write(context.Output, ["topic", "sentences", "tokens", "ppl unsteered", "ppl steered", "ratio"],
-                results.Select(t => (IReadOnlyList<string>)[t.Name, Count(t.Sentences, t.Skipped), t.Tokens.ToString(CultureInfo.InvariantCulture),
-                    F(t.PerplexityUnsteered), F(t.PerplexitySteered), t.Ratio.ToString("F4", CultureInfo.InvariantCulture)]), width: context.Width);
-            if (results.Count == 2 && results.All(r => double.IsFinite(r.Ratio)))
-                context.Output.WriteLine($"ratio {results[0].Name} / {results[1].Name}: {(results[0].Ratio / results[1].Ratio).ToString("F4", CultureInfo.InvariantCulture)}");
+                ["name"] = t.Name,
+                ["sentences"] = t.Sentences,
+                ["skipped"] = t.Skipped,
+                ["tokens"] = t.Sums.Tokens,
+                ["sum_unsteered"] = t.Sums.Unsteered,
+                ["sum_steered"] = t.Sums.Steered,
+                ["sum_difference"] = t.Sums.Difference,
+            }).ToList();
+            var file = new EvalShardFile("perplexity", shard, fingerprint, EvalShardFile.ToElement(header), EvalShardFile.ToElement(data));
+            var path = file.Write(directory!);
+            context.Output.WriteLine($"shard {shard}: {topics.Sum(t => t.Sentences.Count)} of {allTopics.Sum(t => t.Sentences.Count)} sentences; wrote {path}");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Joins the shards' topic sums (<see cref="TopicPerplexity.Combine"/>) and prints what one process prints.</summary>
+    internal static int Merge(CliContext context, IReadOnlyList<EvalShardFile> shards, bool asJson)
+    {
+        var header = shards[0].HeaderAs<Header>();
+        var results = TopicPerplexity.Combine(shards.Select(s => (IReadOnlyList<TopicPerplexity>)s.Data.EnumerateArray().Select(t =>
+            TopicPerplexity.Of(t.GetProperty("name").GetString()!, t.GetProperty("sentences").GetInt32(), t.GetProperty("skipped").GetInt32(),
+                new PerplexitySums(t.GetProperty("tokens").GetInt32(), t.GetProperty("sum_unsteered").GetDouble(), t.GetProperty("sum_steered").GetDouble(),
+                    t.GetProperty("sum_difference").GetDouble()))).ToList()).ToList());
+        return Print(context, header, results, asJson);
+    }
+
+    private static int Print(CliContext context, Header header, IReadOnlyList<TopicPerplexity> results, bool asJson)
+    {
+        if (asJson)
+        {
+            Json.Write(context.Output, new
+            {
+                model = header.Model,
+                mode = header.Mode,
+                mask = header.Mask,
+                steering = header.Steering,
+                topics = results.Select(t => new
+                {
+                    name = t.Name,
+                    sentences = t.Sentences,
+                    skipped = t.Skipped,
+                    tokens = t.Tokens,
+                    perplexity_unsteered = t.PerplexityUnsteered,
+                    perplexity_steered = t.PerplexitySteered,
+                    ratio = t.Ratio,
+                }),
+            });
+            return ExitCodes.Ok;
+        }
+        context.Output.WriteLine($"steering: {header.SteeringText}");
+        context.Output.WriteLine($"mode {header.Mode}, first {header.Mask} predicted positions masked, token-weighted over each topic");
+        TextTable.Write(context.Output, ["topic", "sentences", "tokens", "ppl unsteered", "ppl steered", "ratio"],
+            results.Select(t => (IReadOnlyList<string>)[t.Name, Count(t.Sentences, t.Skipped), t.Tokens.ToString(CultureInfo.InvariantCulture),
+                F(t.PerplexityUnsteered), F(t.PerplexitySteered), t.Ratio.ToString("F4", CultureInfo.InvariantCulture)]), width: context.Width);
+        if (results.Count == 2 && results.All(r => double.IsFinite(r.Ratio)))
+            context.Output.WriteLine($"ratio {results[0].Name} / {results[1].Name}: {(results[0].Ratio / results[1].Ratio).ToString("F4", CultureInfo.InvariantCulture)}");
+        return ExitCodes.Ok;
     }
 
     private static string Count(int used, int skipped) => skipped == 0 ? used.ToString(CultureInfo.InvariantCulture) : $"{used} ({skipped} skipped)";

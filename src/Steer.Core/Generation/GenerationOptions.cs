@@ -8,6 +8,12 @@ public sealed record GenerationOptions
     /// <summary>Completions of each prompt, sampled together in one batch.</summary>
     public int Count { get; init; } = 1;
 
+    /// <summary>
+    /// The index of the first completion: completions FirstCompletion … FirstCompletion + Count − 1 are sampled with
+    /// the random draws they get in one run of FirstCompletion + Count completions, so a run can be split into shards.
+    /// </summary>
+    public int FirstCompletion { get; init; }
+
     public SamplingOptions Sampling { get; init; } = new();
 
     /// <summary>Makes a run repeat exactly; a random seed is drawn (and reported) when null.</summary>
@@ -23,6 +29,7 @@ public sealed record GenerationOptions
     {
         if (MaxNewTokens < 0) throw new SteerException(ErrorKind.InvalidArgument, $"max new tokens must be >= 0, got {MaxNewTokens}");
         if (Count < 1) throw new SteerException(ErrorKind.InvalidArgument, $"the number of completions must be >= 1, got {Count}");
+        if (FirstCompletion < 0) throw new SteerException(ErrorKind.InvalidArgument, $"the first completion's index must be >= 0, got {FirstCompletion}");
         Sampling.Validate();
         return this;
     }

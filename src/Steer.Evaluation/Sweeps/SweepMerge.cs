@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Steer.Sharding;
 
 namespace Steer.Evaluation.Sweeps;
@@ -7,26 +6,10 @@ namespace Steer.Evaluation.Sweeps;
 /// Joins the shard files of one sweep into the result one process would have measured. Shards hold runs of the
 /// grid's cells in order, so their rows, in shard order, are the sweep's rows in its order.
 /// </summary>
-public static partial class SweepMerge
+public static class SweepMerge
 {
     /// <summary>The shard files in <paramref name="directories"/> (each a directory of shard files, or one shard file), sorted by name.</summary>
-    public static IReadOnlyList<string> Find(IReadOnlyList<string> directories)
-    {
-        var files = new List<string>();
-        foreach (var directory in directories)
-        {
-            if (File.Exists(directory)) files.Add(directory);
-            else if (Directory.Exists(directory))
-            {
-                var found = Directory.EnumerateFiles(directory).Where(f => ShardName().IsMatch(Path.GetFileName(f))).ToList();
-                if (found.Count == 0)
-                    throw new SteerException(ErrorKind.NotFound, $"{directory} holds no sweep shard files ({SweepShardFile.Stem}-I-of-N.json)");
-                files.AddRange(found);
-            }
-            else throw new SteerException(ErrorKind.NotFound, $"no such directory: {directory}");
-        }
-        return files.Select(Path.GetFullPath).Distinct().Order(StringComparer.Ordinal).ToList();
-    }
+    public static IReadOnlyList<string> Find(IReadOnlyList<string> directories) => ShardFiles.Find(directories, SweepShardFile.Stem, "sweep");
 
     /// <summary>
     /// Checks that <paramref name="shards"/> are the N shards of one sweep, each once, and merges them. The merged
@@ -34,36 +17,16 @@ public static partial class SweepMerge
     /// </summary>
     public static SweepShardFile Merge(IReadOnlyList<(string Path, SweepShardFile File)> shards)
     {
-        if (shards.Count == 0) throw new SteerException(ErrorKind.NotFound, "no sweep shard files to merge");
-        var (firstPath, first) = shards[0];
-        foreach (var (path, shard) in shards.Skip(1))
-            if (shard.Fingerprint != first.Fingerprint || shard.Shard.Count != first.Shard.Count)
-                throw new SteerException(ErrorKind.InvalidArgument,
-                    $"{path} belongs to another sweep than {firstPath}: " + (shard.Shard.Count != first.Shard.Count
-                        ? $"it is one of {shard.Shard.Count} shards, not {first.Shard.Count}"
-                        : $"fingerprint {shard.Fingerprint[..12]}… against {first.Fingerprint[..12]}… (another model, other texts, grid or options)"));
-        var count = first.Shard.Count;
-        var byIndex = new SweepShardFile[count];
-        var paths = new string[count];
-        foreach (var (path, shard) in shards)
-        {
-            var index = shard.Shard.Index;
-            if (byIndex[index] is not null)
-                throw new SteerException(ErrorKind.InvalidArgument, $"shard {shard.Shard} is given twice: {paths[index]} and {path}");
-            (byIndex[index], paths[index]) = (shard, path);
-        }
-        var missing = Enumerable.Range(0, count).Where(i => byIndex[i] is null).ToList();
-        if (missing.Count > 0)
-            throw new SteerException(ErrorKind.NotFound,
-                $"{(missing.Count == 1 ? "shard" : "shards")} {string.Join(", ", missing.Select(i => new Shard(i, count).ToString()))} of this sweep " +
-                $"{(missing.Count == 1 ? "is" : "are")} missing ({string.Join(", ", missing.Select(i => new Shard(i, count).FileName(SweepShardFile.Stem)))}); " +
-                $"run them with --shard I/{count}, or check the directories given");
-        for (var i = 0; i < count; i++) CheckCells(byIndex[i], paths[i]);
+        var byIndex = ShardFiles.InOrder(shards, s => s.Shard,
+            (first, other) => ShardFiles.FingerprintDiffers(first.Fingerprint, other.Fingerprint, "another model, other texts, grid or options"),
+            SweepShardFile.Stem, "sweep");
+        var paths = shards.ToDictionary(s => s.File.Shard.Index, s => s.Path);
+        for (var i = 0; i < byIndex.Count; i++) CheckCells(byIndex[i], paths[i]);
+        var first = byIndex[0];
         var result = first.Result with
         {
             Rows = byIndex.SelectMany(s => s.Result.Rows).ToList(),
             Elapsed = byIndex.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Result.Elapsed),
-            Baselines = byIndex[0].Result.Baselines,
         };
         return first with { Shard = Shard.Whole, Result = result };
     }
@@ -80,7 +43,4 @@ public static partial class SweepMerge
                 $"{path} does not hold the rows of shard {shard.Shard}: {actual.Count} rows where its {expected.Count / Math.Max(1, result.Topics.Count)} cells " +
                 $"× {result.Topics.Count} topic(s) need {expected.Count} (an incomplete or edited file)");
     }
-
-    [GeneratedRegex(@"^sweep-shard-\d{4,}-of-\d{4,}\.json$")]
-    private static partial Regex ShardName();
 }

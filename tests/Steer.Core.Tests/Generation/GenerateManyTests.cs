@@ -16,6 +16,30 @@ public sealed class GenerateManyTests(GoldenModelFixture models) : IClassFixture
         new() { Seed = seed, Count = count, MaxNewTokens = maxNewTokens, Sampling = SamplingOptions.ActAddPost };
 
     [Fact]
+    public void Completions_from_a_first_index_equal_those_completions_of_one_larger_run_steered_or_not()
+    {
+        // Arrange
+        var whole = Sampled(seed: 3, count: 6);
+
+        // Act
+        var all = Model.Generate([Prompt], whole, LoveHate).Completions;
+        var middle = Model.Generate([Prompt], whole with { FirstCompletion = 2, Count = 3 }, LoveHate).Completions;
+        var last = Model.Generate([Prompt], whole with { FirstCompletion = 5, Count = 1 }).Completions;
+
+        // Assert
+        middle.ShouldBe(all.Skip(2).Take(3).ToList());
+        last.ShouldHaveSingleItem().ShouldBe(Model.Generate([Prompt], whole).Completions[5]);
+        all.Distinct(new ArrayComparer()).Count().ShouldBeGreaterThan(1, "the completions differ, so an index shift would show");
+        Should.Throw<SteerException>(() => Model.Generate([Prompt], whole with { FirstCompletion = -1 })).Message.ShouldContain("first completion");
+    }
+
+    private sealed class ArrayComparer : IEqualityComparer<int[]>
+    {
+        public bool Equals(int[]? x, int[]? y) => x!.SequenceEqual(y!);
+        public int GetHashCode(int[] obj) => obj.Length;
+    }
+
+    [Fact]
     public void Each_item_equals_generating_it_alone_with_its_own_seed_count_budget_and_steering()
     {
         // Arrange

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Steer.Cli.Commands.Shared;
+using Steer.Evaluation.Sharding;
+
+namespace Steer.Cli.Commands;
+
+/// <summary>
+/// <c>steer eval merge DIR [DIR ...] [--show N] [--json]</c>: joins the shard files of one <c>eval perplexity</c> or
+/// <c>eval wordcount</c> run (<c>--shard I/N</c>) and prints what the unsharded command prints.
+/// </summary>
+internal static class EvalMergeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var inputs = new Argument<string[]>("DIR") { Description = "Directories holding the shard files (eval-shard-I-of-N.json), or the files themselves.", Arity = ArgumentArity.OneOrMore };
+        var show = EvalWordCountCommand.ShowOption();
+        var json = new Option<bool>("--json") { Description = "Print the result as the unsharded command's --json does." };
+        var command = new Command("merge", "Join the shard files of one 'eval perplexity' or 'eval wordcount' run and print its result.")
+        {
+            inputs, show, json,
+        };
+        command.SetAction(parse =>
+        {
+            var files = EvalShardFile.Find(parse.GetValue(inputs)!);
+            var shards = EvalShardFile.InOrder(files.Select(path => (path, EvalShardFile.Read(path))).ToList());
+            context.Error.WriteLine($"merged {shards.Count} shard file(s) of an eval {shards[0].Metric} run");
+            return shards[0].Metric switch
+            {
+                "perplexity" => EvalPerplexityCommand.Merge(context, shards, parse.GetValue(json)),
+                "wordcount" => EvalWordCountCommand.Merge(context, shards, parse.GetValue(show), parse.GetValue(json)),
+                var metric => throw new SteerException(ErrorKind.InvalidModel, $"{files[0]}: this Steer cannot merge eval {metric} shards"),
+            };
+        });
+        return command;
+    }
+}
