@@ -4,6 +4,7 @@ using Steer.Evaluation.Sweeps;
 using Steer.Steering;
 using Steer.Steering.Datasets;
 using Steer.Steering.Files;
+using Steer.Sharding;
 using Steer.Steering.Methods;
 
 namespace Steer.Cli.Commands;
@@ -48,19 +49,24 @@ internal static class VectorCommand
         };
         var token = new Option<string>("--token") { Description = "last (each text's last token) or mean (over its tokens, BOS excluded).", DefaultValueFactory = _ => "last" };
         var batch = NumberOption.Int("--batch-size", "Texts per forward pass.", 32);
+        var shard = new Option<string?>("--shard") { Description = "I/N, with --dataset: read only shard I (from 0) of N of the pairs and write DIR/vector-shard-I-of-N.safetensors into --out DIR; join them with 'steer vector merge'." };
         var command = new Command("vector", "Compute a steering vector (ActAdd from a prompt pair, or CAA/PCA from a dataset) and save it with its provenance.")
         {
-            output, json, method, dataset, layers, residual, token, batch,
+            output, json, method, dataset, layers, residual, token, batch, shard,
         };
         model.AddTo(command);
         steering.AddTo(command);
         command.Add(VectorInspectCommand.Create(context));
+        command.Add(VectorMergeCommand.Create(context));
         command.SetAction(parse =>
         {
             var path = parse.GetValue(output)!;
-            OutputPath.Check(path, "--out");
+            var part = parse.GetValue(shard) is { } text ? Shard.Parse(text) : null;
             var methodName = parse.GetValue(method)!.ToLowerInvariant();
             var fromDataset = methodName != "actadd";
+            if (part is not null && !fromDataset) throw new SteerException(ErrorKind.InvalidArgument, "--shard splits a dataset's pairs; give --method caa, pca-diff or pca-center and --dataset");
+            if (part is null) OutputPath.Check(path, "--out");
+            else OutputPath.CheckDirectory(path, "--out");
             if (fromDataset && parse.GetValue(dataset) is null) throw new SteerException(ErrorKind.InvalidArgument, $"--method {methodName} needs --dataset");
             if (!fromDataset && parse.GetValue(dataset) is not null) throw new SteerException(ErrorKind.InvalidArgument, "--dataset needs --method caa, pca-diff or pca-center");
             var recipe = steering.Recipe(parse);
@@ -90,6 +96,7 @@ internal static class VectorCommand
                     BatchSize = parse.GetValue(batch),
                 };
                 var hookPoints = DatasetVectors.HookPoints(lm, options);
+                if (part is not null) return WriteShard(context, lm, pairs, options, part, path);
                 if (SteeringVectorFiles.IsGguf(path)) ControlVectorFile.CheckHookPoints(hookPoints, lm);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var total = 2 * pairs.Count;
@@ -111,27 +118,56 @@ internal static class VectorCommand
             }
             OutputPath.CreateParent(path, "--out");
             SteeringVectorFiles.Save(vector, path, lm);
-            var norms = vector.Components.ToDictionary(c => c.HookPoint, c => c.PositionNorms());
-            if (parse.GetValue(json))
-            {
-                Json.Write(context.Output, new
-                {
-                    path,
-                    model = lm.Name,
-                    steering = choice is null ? null : SteeringJson.Describe(choice),
-                    properties = vector.Metadata.Properties,
-                    position_norms = norms,
-                });
-                return ExitCodes.Ok;
-            }
-            if (choice is not null) SteeringJson.WriteNotes(context.Error, choice);
-            context.Output.WriteLine($"wrote {path}");
-            foreach (var c in vector.Components)
-                context.Output.WriteLine($"  {c.HookPoint}: {(c.Mode == PositionMode.Front ? $"{c.Positions} positions, norms" : "every position, norm")} " +
-                    string.Join(", ", c.PositionNorms().Select(n => n.ToString("G5", System.Globalization.CultureInfo.InvariantCulture))) +
-                    (vector.Metadata.Properties.TryGetValue($"explained_variance.{c.HookPoint}", out var ev) ? $", explained variance {double.Parse(ev, System.Globalization.CultureInfo.InvariantCulture):P1}" : ""));
-            return ExitCodes.Ok;
+            return Report(context, vector, path, lm.Name, choice, parse.GetValue(json));
         });
         return command;
+    }
+
+    /// <summary>Reads one shard of the pairs (a run in order, balanced by text length) and writes its statistics into <paramref name="directory"/>.</summary>
+    private static int WriteShard(CliContext context, LanguageModel lm, IReadOnlyList<ContrastivePair> pairs, DatasetVectorOptions options, Shard shard,
+        string directory)
+    {
+        var (start, length) = shard.Range(pairs.Select(p => (double)p.Positive.Length + p.Negative.Length + 2).ToList());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var statistics = DatasetVectors.Read(lm, pairs.Skip(start).Take(length).ToList(), options);
+        var fingerprint = ShardArguments.Fingerprint(lm, null, [
+            $"vector {DatasetVectors.MethodName(options.Method)} {options.Token} {options.Residual} {string.Join(',', DatasetVectors.HookPoints(lm, options))}",
+            .. pairs.Select(p => $"pair {p.Positive}\u001f{p.Negative}")]);
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, shard.FileName(VectorMergeCommand.Stem, "safetensors"));
+        statistics.Save(path, new Dictionary<string, string>
+        {
+            ["shard"] = shard.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["shards"] = shard.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["fingerprint"] = fingerprint,
+            ["model"] = lm.Name,
+        });
+        context.Output.WriteLine($"shard {shard}: pairs {start}..{start + length - 1} of {pairs.Count} in {clock.Elapsed.TotalSeconds:F1} s; wrote {path}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Prints what was saved: the path and each component's norms (or the same as JSON).</summary>
+    internal static int Report(CliContext context, SteeringVector vector, string path, string modelName, SteeringChoice? choice, bool asJson)
+    {
+        var norms = vector.Components.ToDictionary(c => c.HookPoint, c => c.PositionNorms());
+        if (asJson)
+        {
+            Json.Write(context.Output, new
+            {
+                path,
+                model = modelName,
+                steering = choice is null ? null : SteeringJson.Describe(choice),
+                properties = vector.Metadata.Properties,
+                position_norms = norms,
+            });
+            return ExitCodes.Ok;
+        }
+        if (choice is not null) SteeringJson.WriteNotes(context.Error, choice);
+        context.Output.WriteLine($"wrote {path}");
+        foreach (var c in vector.Components)
+            context.Output.WriteLine($"  {c.HookPoint}: {(c.Mode == PositionMode.Front ? $"{c.Positions} positions, norms" : "every position, norm")} " +
+                string.Join(", ", c.PositionNorms().Select(n => n.ToString("G5", System.Globalization.CultureInfo.InvariantCulture))) +
+                (vector.Metadata.Properties.TryGetValue($"explained_variance.{c.HookPoint}", out var ev) ? $", explained variance {double.Parse(ev, System.Globalization.CultureInfo.InvariantCulture):P1}" : ""));
+        return ExitCodes.Ok;
     }
 }

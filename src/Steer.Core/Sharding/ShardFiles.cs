@@ -7,9 +7,9 @@ public static class ShardFiles
 {
     /// <summary>The shard files in <paramref name="paths"/> (directories of shard files, or the files), sorted by name.</summary>
     /// <param name="job">What the shards are of, for messages: "sweep", "evaluation".</param>
-    public static IReadOnlyList<string> Find(IReadOnlyList<string> paths, string stem, string job)
+    public static IReadOnlyList<string> Find(IReadOnlyList<string> paths, string stem, string job, string extension = "json")
     {
-        var name = new Regex($@"^{Regex.Escape(stem)}-\d{{4,}}-of-\d{{4,}}\.json$");
+        var name = new Regex($@"^{Regex.Escape(stem)}-\d{{4,}}-of-\d{{4,}}\.{Regex.Escape(extension)}$");
         var files = new List<string>();
         foreach (var path in paths)
         {
@@ -17,7 +17,7 @@ public static class ShardFiles
             else if (Directory.Exists(path))
             {
                 var found = Directory.EnumerateFiles(path).Where(f => name.IsMatch(Path.GetFileName(f))).ToList();
-                if (found.Count == 0) throw new SteerException(ErrorKind.NotFound, $"{path} holds no {job} shard files ({stem}-I-of-N.json)");
+                if (found.Count == 0) throw new SteerException(ErrorKind.NotFound, $"{path} holds no {job} shard files ({stem}-I-of-N.{extension})");
                 files.AddRange(found);
             }
             else throw new SteerException(ErrorKind.NotFound, $"no such directory: {path}");
@@ -31,7 +31,7 @@ public static class ShardFiles
     /// </summary>
     /// <param name="otherJob">Why a file is not of the same job as the first (null when it is).</param>
     public static IReadOnlyList<T> InOrder<T>(IReadOnlyList<(string Path, T File)> files, Func<T, Shard> shardOf, Func<T, T, string?> otherJob,
-        string stem, string job)
+        string stem, string job, string extension = "json")
     {
         if (files.Count == 0) throw new SteerException(ErrorKind.NotFound, $"no {job} shard files to merge");
         var (firstPath, first) = files[0];
@@ -53,7 +53,7 @@ public static class ShardFiles
         if (missing.Count > 0)
             throw new SteerException(ErrorKind.NotFound,
                 $"{(missing.Count == 1 ? "shard" : "shards")} {string.Join(", ", missing)} of this {job} {(missing.Count == 1 ? "is" : "are")} missing " +
-                $"({string.Join(", ", missing.Select(s => s.FileName(stem)))}); run them with --shard I/{count}, or check the directories given");
+                $"({string.Join(", ", missing.Select(s => s.FileName(stem, extension)))}); run them with --shard I/{count}, or check the directories given");
         return byIndex.Select(f => f!.Value.File).ToList();
     }
 

@@ -45,31 +45,73 @@ public sealed record DatasetVectorOptions
 public static class DatasetVectors
 {
     public static SteeringVector Train(LanguageModel model, IReadOnlyList<ContrastivePair> pairs, DatasetVectorOptions? options = null,
+        IProgress<int>? progress = null, CancellationToken cancellation = default) =>
+        FromStatistics([Read(model, pairs, options, progress, cancellation)], model.Name);
+
+    /// <summary>
+    /// Runs the model over <paramref name="pairs"/> and keeps what the vector needs (<see cref="DatasetStatistics"/>);
+    /// <see cref="FromStatistics"/> turns the statistics of one or several runs of pairs into the vector.
+    /// </summary>
+    public static DatasetStatistics Read(LanguageModel model, IReadOnlyList<ContrastivePair> pairs, DatasetVectorOptions? options = null,
         IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         options ??= new DatasetVectorOptions();
-        if (pairs.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "the dataset has no pairs");
-        if (options.Method != VectorMethod.Caa && pairs.Count < 2)
-            throw new SteerException(ErrorKind.InvalidArgument, "a principal component needs at least 2 pairs");
         if (options.BatchSize < 1) throw new SteerException(ErrorKind.InvalidArgument, $"the batch size must be positive, got {options.BatchSize}");
         var hookPoints = HookPoints(model, options);
+        var d = model.Shape.ModelDim;
         var texts = pairs.SelectMany(p => new[] { model.Tokenizer.Encode(p.Positive), model.Tokenizer.Encode(p.Negative) }).ToList();
-        var rows = DatasetActivations.Read(model, texts, hookPoints, options.Token, skipFirst: model.Tokenizer.BosId is not null,
-            options.BatchSize, progress, cancellation);
+        var rows = pairs.Count == 0 ? hookPoints.ToDictionary(h => h, _ => Array.Empty<float>())
+            : DatasetActivations.Read(model, texts, hookPoints, options.Token, skipFirst: model.Tokenizer.BosId is not null, options.BatchSize, progress, cancellation);
+        if (options.Method != VectorMethod.Caa)
+            return new DatasetStatistics(options.Method, options.Token, pairs.Count, d, hookPoints, new Dictionary<string, double[]>(), rows);
+        var sums = hookPoints.ToDictionary(hook => hook, hook =>
+        {
+            var sum = new double[d];
+            var values = rows[hook];
+            for (var p = 0; p < pairs.Count; p++)
+                for (var i = 0; i < d; i++)
+                    sum[i] += (double)values[2 * p * d + i] - values[(2 * p + 1) * d + i];
+            return sum;
+        });
+        return new DatasetStatistics(options.Method, options.Token, pairs.Count, d, hookPoints, sums, new Dictionary<string, float[]>());
+    }
+
+    /// <summary>
+    /// The vector from the statistics of consecutive runs of one dataset's pairs, in order (one run, or a run per shard):
+    /// CAA divides the summed differences by the pairs; PCA takes the component of all the rows.
+    /// </summary>
+    public static SteeringVector FromStatistics(IReadOnlyList<DatasetStatistics> parts, string modelName)
+    {
+        if (parts.Count == 0) throw new SteerException(ErrorKind.InvalidArgument, "no dataset statistics to make a vector from");
+        var first = parts[0];
+        if (parts.Any(p => p.Method != first.Method || p.Token != first.Token || p.ModelDim != first.ModelDim || !p.HookPoints.SequenceEqual(first.HookPoints)))
+            throw new SteerException(ErrorKind.InvalidArgument, "the statistics are of different methods, tokens, models or hook points");
+        var pairs = parts.Sum(p => p.Pairs);
+        if (pairs == 0) throw new SteerException(ErrorKind.InvalidArgument, "the dataset has no pairs");
+        if (first.Method != VectorMethod.Caa && pairs < 2)
+            throw new SteerException(ErrorKind.InvalidArgument, "a principal component needs at least 2 pairs");
         var properties = new Dictionary<string, string>
         {
-            ["method"] = MethodName(options.Method),
-            ["token"] = options.Token.ToString().ToLowerInvariant(),
-            ["pairs"] = pairs.Count.ToString(CultureInfo.InvariantCulture),
+            ["method"] = MethodName(first.Method),
+            ["token"] = first.Token.ToString().ToLowerInvariant(),
+            ["pairs"] = pairs.ToString(CultureInfo.InvariantCulture),
         };
         var components = new List<SteeringComponent>();
-        foreach (var hook in hookPoints)
+        foreach (var hook in first.HookPoints)
         {
-            var (direction, explained) = Compute(rows[hook], pairs.Count, model.Shape.ModelDim, options.Method);
+            if (first.Method == VectorMethod.Caa)
+            {
+                var sum = new double[first.ModelDim];
+                foreach (var part in parts)
+                    for (var i = 0; i < sum.Length; i++) sum[i] += part.DifferenceSums[hook][i];
+                components.Add(SteeringComponent.Row(hook, sum.Select(v => (float)(v / pairs)).ToArray()));
+                continue;
+            }
+            var (direction, explained) = Compute(parts.SelectMany(p => p.Rows[hook]).ToArray(), pairs, first.ModelDim, first.Method);
             components.Add(SteeringComponent.Row(hook, direction));
             if (explained is { } ratio) properties[$"explained_variance.{hook}"] = ratio.ToString("R", CultureInfo.InvariantCulture);
         }
-        return new SteeringVector(components, new SteeringMetadata { Model = model.Name, Properties = properties });
+        return new SteeringVector(components, new SteeringMetadata { Model = modelName, Properties = properties });
     }
 
     public static string MethodName(VectorMethod method) => method switch
