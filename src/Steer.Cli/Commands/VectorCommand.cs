@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Steer.Cli.Commands.Shared;
 using Steer.Evaluation.Sweeps;
+using Steer.Sharding;
 using Steer.Steering;
 using Steer.Steering.Datasets;
 using Steer.Steering.Files;
-using Steer.Sharding;
 using Steer.Steering.Methods;
 
 namespace Steer.Cli.Commands;
