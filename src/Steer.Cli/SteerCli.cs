@@ -9,25 +9,7 @@ public static class SteerCli
 {
     public static int Run(string[] args, CliContext context)
     {
-        var root = new RootCommand("Steer: steer GPT-2 language models by adding vectors to their residual stream.")
-        {
-            TokenizeCommand.Create(context),
-            GenerateCommand.Create(context),
-            CompareCommand.Create(context),
-            ScoreCommand.Create(context),
-            VectorCommand.Create(context),
-            CacheCommand.Create(context),
-            EvalCommand.Create(context),
-            SweepCommand.Create(context),
-            RecipesCommand.Create(context),
-            InspectCommand.Create(context),
-            TemplateCommand.Create(context),
-            ChatCommand.Create(context),
-            DownloadCommand.Create(context),
-            BenchCommand.Create(context),
-            DebugCommand.Create(context),
-            ServeCommand.Create(context),
-        };
+        var root = CreateRoot(context);
         var parse = root.Parse(args);
         if (ParseErrors.IsBareGroup(parse)) return Run([.. args, "--help"], context);
         if (parse.Errors.Count > 0)
@@ -59,4 +41,25 @@ public static class SteerCli
             return ExitCodes.Internal;
         }
     }
+
+    /// <summary>The command tree, without running anything (the deployment tests parse the manifests' arguments with it).</summary>
+    internal static RootCommand CreateRoot(CliContext context) => new("Steer: steer GPT-2 language models by adding vectors to their residual stream.")
+    {
+        TokenizeCommand.Create(context),
+        GenerateCommand.Create(context),
+        CompareCommand.Create(context),
+        ScoreCommand.Create(context),
+        VectorCommand.Create(context),
+        CacheCommand.Create(context),
+        EvalCommand.Create(context),
+        SweepCommand.Create(context),
+        RecipesCommand.Create(context),
+        InspectCommand.Create(context),
+        TemplateCommand.Create(context),
+        ChatCommand.Create(context),
+        DownloadCommand.Create(context),
+        BenchCommand.Create(context),
+        DebugCommand.Create(context),
+        ServeCommand.Create(context),
+    };
 }

@@ -10,7 +10,7 @@ namespace Steer.Tests.Deploy;
 /// </summary>
 public sealed class SlurmSweepSpecs(CliModelFixture fixture) : IClassFixture<CliModelFixture>
 {
-    private static readonly string Repository = FindRepository();
+    private static readonly string Repository = RepositoryRoot.Path;
 
     // One thread everywhere: libtorch's reductions depend on the thread count, and byte-identical files need the
     // same arithmetic (each array task gets one CPU, so its OMP_NUM_THREADS is 1).
@@ -89,12 +89,5 @@ public sealed class SlurmSweepSpecs(CliModelFixture fixture) : IClassFixture<Cli
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output, await error);
-    }
-
-    private static string FindRepository()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Steer.slnx"))) return directory.FullName;
-        throw new InvalidOperationException($"no Steer.slnx above {AppContext.BaseDirectory}");
     }
 }
