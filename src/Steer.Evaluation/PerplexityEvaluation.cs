@@ -92,6 +92,20 @@ public sealed class PerplexityEvaluation : IDisposable
     /// <summary>The mask used with <paramref name="vector"/>: the given one, else the vector's position count (as in the post).</summary>
     public int MaskFor(SteeringVector vector) => _options.Mask ?? vector.Positions;
 
+    /// <summary>
+    /// A steered scoring pass's cost, in blocks, with the vector at <paramref name="layer"/>: in overlay mode the pass
+    /// starts at the vector's block (the unsteered pass keeps every block's input), else it runs every block; then the
+    /// unembedding, which costs vocabulary × width parameters against a block's share of the rest.
+    /// </summary>
+    public double SteeredPassCost(int layer)
+    {
+        var shape = _model.Shape;
+        var unembedding = (double)shape.VocabSize * shape.ModelDim;
+        var perBlock = Math.Max(1.0, (_model.ParameterCount - unembedding) / shape.Layers);
+        var blocks = _options.Mode == PerplexityMode.Overlay ? shape.Layers - Math.Clamp(layer, 0, shape.Layers) : shape.Layers;
+        return blocks + unembedding / perBlock;
+    }
+
     public IReadOnlyList<TopicPerplexity> Measure(SteeringVector vector, SteeringOptions? steeringOptions = null)
     {
         steeringOptions ??= new SteeringOptions();

@@ -59,7 +59,8 @@ internal static class SweepCommand
             var sweepMetric = Metric(metricName, parse, lm, texts, words, position, settings, inputs);
             using var disposeMetric = sweepMetric as IDisposable;
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
-            var cells = part is null ? null : grid.CellsOf(part, lm.Shape.Layers);
+            var layerCosts = grid.LayerCosts(sweepMetric);
+            var cells = part is null ? null : grid.CellsOf(part, layerCosts);
             var result = Sweep.Run(sweepMetric, grid, layer => recipe.BuildAt(lm, layer, 1, padId), steeringOptions, progress, cells);
             var directory = parse.GetValue(output)!;
             var jsonSettings = SweepFiles.SettingsElement(new
@@ -69,8 +70,8 @@ internal static class SweepCommand
                 details = settings.ToDictionary(),
             });
             if (part is null) return Report(context, result, directory, settings, jsonSettings, parse.GetValue(json));
-            var fingerprint = SweepShardFile.FingerprintOf(result, lm.Shape.Layers, settings, jsonSettings, inputs);
-            var path = new SweepShardFile(part, lm.Shape.Layers, fingerprint, settings, jsonSettings, result).Write(directory);
+            var fingerprint = SweepShardFile.FingerprintOf(result, layerCosts, settings, jsonSettings, inputs);
+            var path = new SweepShardFile(part, layerCosts, fingerprint, settings, jsonSettings, result).Write(directory);
             var cellLayers = cells!.Select(c => c.Layer).Distinct().ToList();
             if (parse.GetValue(json))
                 Json.Write(context.Output, new { shard = part.ToString(), cells = cells!.Count, total_cells = grid.Count, rows = result.Rows.Count, elapsed_s = result.Elapsed.TotalSeconds, file = path });

@@ -26,4 +26,10 @@ public interface ISweepMetric
     IReadOnlyDictionary<string, double> Baseline();
 
     IReadOnlyList<SweepMeasurement> Measure(SteeringVector vector, SteeringOptions options);
+
+    /// <summary>
+    /// What measuring one cell at <paramref name="layer"/> costs relative to the other layers' cells, in any unit:
+    /// shards take runs of cells of about equal total cost. Every cell the same by default.
+    /// </summary>
+    double CellCost(int layer) => 1;
 }

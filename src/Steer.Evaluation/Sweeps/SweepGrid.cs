@@ -14,15 +14,21 @@ public sealed partial record SweepGrid(IReadOnlyList<int> Layers, IReadOnlyList<
 
     /// <summary>
     /// The cells <paramref name="shard"/> measures: a run of <see cref="Cells"/> in order, so that a shard builds the
-    /// vectors of few layers, the runs balanced by cost. A cell costs <paramref name="modelLayers"/> + its layer: the steered
-    /// passes run every block, and building the vector at layer L runs blocks 0..L−1.
+    /// vectors of few layers, the runs balanced by cost. <paramref name="layerCosts"/> holds a cell's cost at each of
+    /// <see cref="Layers"/> (<see cref="ISweepMetric.CellCost"/>).
     /// </summary>
-    public IReadOnlyList<(int Layer, double Coeff)> CellsOf(Shard shard, int modelLayers)
+    public IReadOnlyList<(int Layer, double Coeff)> CellsOf(Shard shard, IReadOnlyList<double> layerCosts)
     {
+        if (layerCosts.Count != Layers.Count || layerCosts.Any(c => !double.IsFinite(c) || c < 0))
+            throw new ArgumentException($"one finite cost of 0 or more per layer: {Layers.Count} layers, {layerCosts.Count} costs", nameof(layerCosts));
+        var costOf = Layers.Zip(layerCosts).ToDictionary();
         var cells = Cells;
-        var (start, length) = shard.Range(cells.Select(c => (double)(modelLayers + c.Layer)).ToList());
+        var (start, length) = shard.Range(cells.Select(c => costOf[c.Layer]).ToList());
         return cells.Skip(start).Take(length).ToList();
     }
+
+    /// <summary>A cell's cost at each of <see cref="Layers"/>, as <paramref name="metric"/> estimates it.</summary>
+    public IReadOnlyList<double> LayerCosts(ISweepMetric metric) => Layers.Select(metric.CellCost).ToList();
 
     /// <summary>"A..B" (inclusive) or a comma-separated list such as "0,4,8".</summary>
     public static IReadOnlyList<int> ParseLayers(string spec)

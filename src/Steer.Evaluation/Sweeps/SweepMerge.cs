@@ -35,7 +35,7 @@ public static class SweepMerge
     private static void CheckCells(SweepShardFile shard, string path)
     {
         var result = shard.Result;
-        var expected = result.Grid.CellsOf(shard.Shard, shard.ModelLayers)
+        var expected = result.Grid.CellsOf(shard.Shard, shard.LayerCosts)
             .SelectMany(cell => result.Topics.Select(topic => (cell.Layer, cell.Coeff, topic))).ToList();
         var actual = result.Rows.Select(r => (r.Layer, r.Coeff, r.Topic)).ToList();
         if (!expected.SequenceEqual(actual))

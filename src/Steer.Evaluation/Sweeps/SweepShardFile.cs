@@ -12,14 +12,14 @@ namespace Steer.Evaluation.Sweeps;
 /// definition and a fingerprint of everything its numbers depend on, so that a merge can tell shards of one sweep
 /// from another's.
 /// </summary>
-/// <param name="ModelLayers">The model's block count, which decides how cells are split over shards.</param>
+/// <param name="LayerCosts">A cell's cost at each layer of the grid, which decides how cells are split over shards.</param>
 /// <param name="Settings">What was swept and how, as the report shows it.</param>
 /// <param name="JsonSettings">The same as results.json stores it (<see cref="Reports.SweepFiles.SettingsElement"/>).</param>
-public sealed record SweepShardFile(Shard Shard, int ModelLayers, string Fingerprint, IReadOnlyList<KeyValuePair<string, string>> Settings,
+public sealed record SweepShardFile(Shard Shard, IReadOnlyList<double> LayerCosts, string Fingerprint, IReadOnlyList<KeyValuePair<string, string>> Settings,
     JsonElement JsonSettings, SweepResult Result)
 {
     public const string Format = "steer-sweep-shard";
-    public const int Version = 1;
+    public const int Version = 2;
     public const string Stem = "sweep-shard";
 
     public string FileName => Shard.FileName(Stem);
@@ -28,7 +28,7 @@ public sealed record SweepShardFile(Shard Shard, int ModelLayers, string Fingerp
     /// SHA-256 over the sweep's definition (metric, grid, topics, settings) and <paramref name="inputs"/>: what the
     /// settings only summarise (the model's identity, the texts' content, prompt ids, steering and metric options).
     /// </summary>
-    public static string FingerprintOf(SweepResult result, int modelLayers, IEnumerable<KeyValuePair<string, string>> settings,
+    public static string FingerprintOf(SweepResult result, IReadOnlyList<double> layerCosts, IEnumerable<KeyValuePair<string, string>> settings,
         JsonElement jsonSettings, IEnumerable<string> inputs)
     {
         var text = new StringBuilder();
@@ -39,7 +39,7 @@ public sealed record SweepShardFile(Shard Shard, int ModelLayers, string Fingerp
         Add("layers", string.Join(',', result.Grid.Layers));
         Add("coeffs", string.Join(',', result.Grid.Coeffs.Select(c => c.ToString("R", CultureInfo.InvariantCulture))));
         Add("topics", string.Join('\u001f', result.Topics));
-        Add("model_layers", modelLayers);
+        Add("layer_costs", string.Join(',', layerCosts.Select(Exact)));
         foreach (var (key, value) in settings) Add("setting." + key, value);
         Add("json_settings", jsonSettings.GetRawText());
         foreach (var input in inputs) Add("input", input);
@@ -72,7 +72,7 @@ public sealed record SweepShardFile(Shard Shard, int ModelLayers, string Fingerp
         writer.WriteNumber("shard", Shard.Index);
         writer.WriteNumber("shards", Shard.Count);
         writer.WriteString("fingerprint", Fingerprint);
-        writer.WriteNumber("model_layers", ModelLayers);
+        Strings(writer, "layer_costs", LayerCosts.Select(Exact));
         writer.WriteString("metric", result.Metric);
         writer.WriteString("value", result.ValueColumn);
         writer.WriteString("label", result.ValueLabel);
@@ -171,7 +171,7 @@ public sealed record SweepShardFile(Shard Shard, int ModelLayers, string Fingerp
             TimeSpan.FromSeconds(root.GetProperty("elapsed_s").GetDouble()));
         var settings = root.GetProperty("settings").EnumerateArray().Select(pair => StringsOf(pair) is [var key, var value]
             ? KeyValuePair.Create(key, value) : throw new FormatException("a setting is not a [key, value] pair")).ToList();
-        return new SweepShardFile(shard, root.GetProperty("model_layers").GetInt32(), root.GetProperty("fingerprint").GetString()!, settings,
+        return new SweepShardFile(shard, StringsOf(root.GetProperty("layer_costs")).Select(ParseExact).ToList(), root.GetProperty("fingerprint").GetString()!, settings,
             root.GetProperty("json_settings").Clone(), result);
     }
 

@@ -126,4 +126,22 @@ public sealed class PerplexityEvaluationTests(CliModelFixture fixture) : IClassF
         batches.ShouldAllBe(b => b.Count == 1 || b.Count * b.Max(i => sequences[i].Count) <= 10);
         batches[0].ShouldBe([4]);                                             // longest first, alone when over budget
     }
+
+    [Fact]
+    public void A_steered_pass_costs_the_blocks_from_the_vector_on_in_overlay_mode_and_every_block_otherwise()
+    {
+        // Arrange: the formula model's unembedding (vocabulary × width) against a block's share of the other parameters.
+        var shape = Model.Shape;
+        var unembedding = (double)shape.VocabSize * shape.ModelDim;
+        var logits = unembedding / ((Model.ParameterCount - unembedding) / shape.Layers);
+        using var overlay = new PerplexityEvaluation(Model, [Short]);
+        using var pad = new PerplexityEvaluation(Model, [Short], new PerplexityOptions { Mode = PerplexityMode.Pad });
+
+        // Act
+        var costs = Enumerable.Range(0, shape.Layers).Select(overlay.SteeredPassCost).ToList();
+
+        // Assert
+        costs.ShouldBe(Enumerable.Range(0, shape.Layers).Select(layer => shape.Layers - layer + logits).ToList(), tolerance: 1e-12);
+        Enumerable.Range(0, shape.Layers).Select(pad.SteeredPassCost).ShouldAllBe(cost => Math.Abs(cost - (shape.Layers + logits)) < 1e-12);
+    }
 }

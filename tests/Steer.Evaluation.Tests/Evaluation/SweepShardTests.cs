@@ -9,7 +9,6 @@ namespace Steer.Tests.Evaluation;
 /// <summary>A sweep split into shards, written as shard files and merged: the files one process writes, byte for byte.</summary>
 public sealed class SweepShardTests
 {
-    private const int ModelLayers = 6;
     private static readonly SweepGrid Grid = new([0, 2, 3, 5], [-1, 0.5, 4]);
     private static readonly KeyValuePair<string, string>[] Settings = [new("model", "fake"), new("prompt", "I went up to my friend, \"and\" said")];
 
@@ -26,6 +25,8 @@ public sealed class SweepShardTests
         public IReadOnlyList<string> Topics { get; } = ["a", "bé"];
 
         public IReadOnlyDictionary<string, double> Baseline() => new Dictionary<string, double> { ["a"] = 0.1, ["bé"] = double.NaN };
+
+        public double CellCost(int layer) => 6 + layer;
 
         public IReadOnlyList<SweepMeasurement> Measure(SteeringVector vector, SteeringOptions options) => Topics.Select((topic, t) =>
         {
@@ -44,13 +45,14 @@ public sealed class SweepShardTests
         new([SteeringComponent.Row($"blocks.{layer}.hook_resid_pre", [layer + 1, 1.7f * (layer + 1)])]);
 
     private static SweepResult Run(SweepGrid grid, Shard? shard = null) =>
-        Sweep.Run(new FakeMetric(), grid, UnitAt, cells: shard is null ? null : grid.CellsOf(shard, ModelLayers));
+        Sweep.Run(new FakeMetric(), grid, UnitAt, cells: shard is null ? null : grid.CellsOf(shard, grid.LayerCosts(new FakeMetric())));
 
     private static SweepShardFile ShardFile(SweepGrid grid, Shard shard)
     {
         var result = Run(grid, shard);
         var json = SweepFiles.SettingsElement(new { model = "fake", details = Settings.ToDictionary() });
-        return new SweepShardFile(shard, ModelLayers, SweepShardFile.FingerprintOf(result, ModelLayers, Settings, json, ["inputs"]), Settings, json, result);
+        var costs = grid.LayerCosts(new FakeMetric());
+        return new SweepShardFile(shard, costs, SweepShardFile.FingerprintOf(result, costs, Settings, json, ["inputs"]), Settings, json, result);
     }
 
     private static List<(string, SweepShardFile)> WriteAndRead(SweepGrid grid, int count, string directory) =>
@@ -82,6 +84,24 @@ public sealed class SweepShardTests
             File.ReadAllBytes(Path.Combine(directory.File("merged"), file!)).SequenceEqual(File.ReadAllBytes(Path.Combine(directory.File("whole"), file!))).ShouldBeTrue($"{file} differs");
         merged.Result.Rows.Count.ShouldBe(Grid.Count * 2);
         merged.Shard.ShouldBe(Shard.Whole);
+    }
+
+    [Fact]
+    public void Shards_take_runs_of_equal_cost_so_cheap_layers_give_more_cells()
+    {
+        // Arrange: cells at layer 0 cost 3 times those at layer 5 (a perplexity sweep's order).
+        var grid = new SweepGrid([0, 5], [1, 2, 3, 4]);
+        IReadOnlyList<double> costs = [3, 1];
+
+        // Act
+        var first = grid.CellsOf(new Shard(0, 2), costs);
+        var second = grid.CellsOf(new Shard(1, 2), costs);
+
+        // Assert: a total of 16 halves at 8, inside the third cell, whose midpoint (7.5) is in the first half.
+        first.ShouldBe([(0, 1.0), (0, 2.0), (0, 3.0)]);
+        second.ShouldBe([(0, 4.0), (5, 1.0), (5, 2.0), (5, 3.0), (5, 4.0)]);
+        Should.Throw<ArgumentException>(() => grid.CellsOf(new Shard(0, 2), [1]));
+        Should.Throw<ArgumentException>(() => grid.CellsOf(new Shard(0, 2), [1, double.NaN]));
     }
 
     [Fact]
