@@ -72,11 +72,20 @@ internal sealed class Linear : nn.Module
     /// <remarks>
     /// Decoding (a few rows) is a memory-bound matrix-vector product: the SIMD kernels stream it as fast as MKL for
     /// float32 and about twice as fast as libtorch for bfloat16 (Runtime/Kernels). Prompt passes stay on libtorch's
-    /// GEMM, which wants 2-D inputs (a 3-D bfloat16 input is ~25x slower).
+    /// GEMM, which wants 2-D inputs (a 3-D bfloat16 input is ~25x slower), in float32 for bfloat16 weights where the
+    /// CPU has no bfloat16 arithmetic (<see cref="BFloat16Products"/>).
     /// </remarks>
     public static Tensor Multiply(Tensor x, Tensor weight, Tensor? bias, LinearLayout layout, ScalarType resultType)
     {
         var kernel = SmallBatchLinear.Handles(x, weight);
+        if (!kernel && BFloat16Products.WidenToFloat32(x, weight))
+        {
+            using var x32 = x.to(ScalarType.Float32);
+            using var weight32 = weight.to(ScalarType.Float32);
+            using var bias32 = bias?.to(ScalarType.Float32);
+            using var y32 = Multiply(x32, weight32, bias32, layout, ScalarType.Float32);
+            return y32.to(ScalarType.BFloat16);
+        }
         if (layout == LinearLayout.InputMajor)
         {
             // The input-major kernel always adds a bias; a bias-free input-major layer stays on libtorch.
