@@ -171,7 +171,11 @@ public sealed record SweepShardFile(Shard Shard, IReadOnlyList<double> LayerCost
             TimeSpan.FromSeconds(root.GetProperty("elapsed_s").GetDouble()));
         var settings = root.GetProperty("settings").EnumerateArray().Select(pair => StringsOf(pair) is [var key, var value]
             ? KeyValuePair.Create(key, value) : throw new FormatException("a setting is not a [key, value] pair")).ToList();
-        return new SweepShardFile(shard, StringsOf(root.GetProperty("layer_costs")).Select(ParseExact).ToList(), root.GetProperty("fingerprint").GetString()!, settings,
+        // Checked here, so that an edited file is refused as unreadable rather than failing the merge's split.
+        var layerCosts = StringsOf(root.GetProperty("layer_costs")).Select(ParseExact).ToList();
+        if (layerCosts.Count != grid.Layers.Count || layerCosts.Any(c => !double.IsFinite(c) || c < 0))
+            throw new FormatException($"\"layer_costs\" needs one finite cost of 0 or more for each of the {grid.Layers.Count} layers");
+        return new SweepShardFile(shard, layerCosts, root.GetProperty("fingerprint").GetString()!, settings,
             root.GetProperty("json_settings").Clone(), result);
     }
 

@@ -216,6 +216,28 @@ public sealed class SweepShardTests
         other.Message.ShouldContain("\"format\" is not \"steer-sweep-shard\"");
     }
 
+    [Theory]
+    [InlineData("[\"7\"]")]
+    [InlineData("[\"7\", \"NaN\", \"9\", \"11\"]")]
+    [InlineData("[\"7\", \"-1\", \"9\", \"11\"]")]
+    public void A_shard_whose_layer_costs_were_edited_is_refused_as_unreadable(string costs)
+    {
+        // Arrange: the grid has 4 layers.
+        using var directory = new TempDirectory();
+        var path = ShardFile(Grid, new Shard(0, 2)).Write(directory.Path);
+        var text = File.ReadAllText(path);
+        var start = text.IndexOf("\"layer_costs\"", StringComparison.Ordinal);
+        var end = text.IndexOf(']', start) + 1;
+        File.WriteAllText(path, text[..start] + "\"layer_costs\": " + costs + text[end..]);
+
+        // Act
+        var error = Should.Throw<SteerException>(() => SweepShardFile.Read(path));
+
+        // Assert
+        error.Kind.ShouldBe(ErrorKind.InvalidModel);
+        error.Message.ShouldContain("\"layer_costs\" needs one finite cost of 0 or more for each of the 4 layers");
+    }
+
     [Fact]
     public void A_shard_whose_rows_were_edited_is_refused()
     {

@@ -44,7 +44,7 @@ internal static class BFloat16Products
                 if (line.StartsWith("flags", StringComparison.Ordinal))
                     return line.Split(' ', ':', '\t').Any(flag => flag is "avx512_bf16" or "amx_bf16");
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return true;
         }
