@@ -96,19 +96,29 @@ public sealed unsafe class SmallBatchGemmTests
         }
     }
 
-    [Fact]
-    public void A_row_gives_the_same_bits_alone_and_with_other_rows()
+    [Theory]
+    [InlineData(false, "Float32")]
+    [InlineData(false, "BFloat16")]
+    [InlineData(true, "Float32")]
+    [InlineData(true, "BFloat16")]
+    public void A_row_gives_the_same_bits_alone_and_with_other_rows(bool dotProducts, string formatName)
     {
-        // Batch composition must not change a sequence's numbers (one to four rows all take the kernel).
+        var format = Enum.Parse<WeightFormat>(formatName);
+        // Batch composition must not change a sequence's numbers (one to four rows all take the kernel; rows go
+        // through it in pairs, sharing the weights' loads, and a last odd row alone).
         var gemm = new SmallBatchGemm(2, SimdLevels.Best);
         using var scope = NewDisposeScope();
         var x = Random([4, 300], 4);
-        var weight = Random([300, 5003], 5);
+        var weight = Random(dotProducts ? [5003, 300] : [300, 5003], 5, format);
         var all = empty(4, 5003);
+        var three = empty(3, 5003);
         var alone = empty(1, 5003);
-        Run(gemm, x, weight, null, all, dotProducts: false);
-        Run(gemm, x[2..3].contiguous(), weight, null, alone, dotProducts: false);
+        Run(gemm, x, weight, null, all, dotProducts);
+        Run(gemm, x[..3].contiguous(), weight, null, three, dotProducts);
+        Run(gemm, x[2..3].contiguous(), weight, null, alone, dotProducts);
         alone.ShouldBeBitIdenticalTo(all[2..3]);
+        alone.ShouldBeBitIdenticalTo(three[2..3]);
+        three.ShouldBeBitIdenticalTo(all[..3]);
     }
 
     [Fact]

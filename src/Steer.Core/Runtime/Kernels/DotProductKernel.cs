@@ -41,8 +41,63 @@ internal static unsafe class DotProductKernel
         var e = (TW*)a.Weight;
         var d = a.Inner;
         for (var v = v0; v < v1; v++)
-            for (var i = 0; i < a.Rows; i++)
+        {
+            var i = 0;
+            for (; i + 2 <= a.Rows; i += 2)
+            {
+                var (sa, sb) = DotTwice<TOps, TVec, TW>(e + (long)v * d, a.X + (long)i * d, a.X + (long)(i + 1) * d, d);
+                a.Y[(long)i * a.Outputs + v] = sa + a.BiasAt(v);
+                a.Y[(long)(i + 1) * a.Outputs + v] = sb + a.BiasAt(v);
+            }
+            for (; i < a.Rows; i++)
                 a.Y[(long)i * a.Outputs + v] = Dot<TOps, TVec, TW>(e + (long)v * d, a.X + (long)i * d, d) + a.BiasAt(v);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Dot{TOps, TVec, TW}"/> of one row of E with two rows of x, loading and widening E once; each sum
+    /// is formed in the same order as <see cref="Dot{TOps, TVec, TW}"/>'s, so a row's result does not depend on its neighbour.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (float, float) DotTwice<TOps, TVec, TW>(TW* e, float* xa, float* xb, int d)
+        where TOps : ISimdOps<TVec> where TVec : unmanaged where TW : unmanaged
+    {
+        TVec s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        TVec t0 = TOps.Zero, t1 = TOps.Zero, t2 = TOps.Zero, t3 = TOps.Zero;
+        var w = TOps.Width;
+        var ahead = PrefetchBytes / sizeof(TW);
+        var j = 0;
+        for (; j <= d - 4 * w; j += 4 * w)
+        {
+            TOps.Prefetch(e + j + ahead);
+            var v0 = Weights.Load<TOps, TVec, TW>(e + j);
+            var v1 = Weights.Load<TOps, TVec, TW>(e + j + w);
+            var v2 = Weights.Load<TOps, TVec, TW>(e + j + 2 * w);
+            var v3 = Weights.Load<TOps, TVec, TW>(e + j + 3 * w);
+            s0 = TOps.MultiplyAdd(v0, TOps.Load(xa + j), s0);
+            s1 = TOps.MultiplyAdd(v1, TOps.Load(xa + j + w), s1);
+            s2 = TOps.MultiplyAdd(v2, TOps.Load(xa + j + 2 * w), s2);
+            s3 = TOps.MultiplyAdd(v3, TOps.Load(xa + j + 3 * w), s3);
+            t0 = TOps.MultiplyAdd(v0, TOps.Load(xb + j), t0);
+            t1 = TOps.MultiplyAdd(v1, TOps.Load(xb + j + w), t1);
+            t2 = TOps.MultiplyAdd(v2, TOps.Load(xb + j + 2 * w), t2);
+            t3 = TOps.MultiplyAdd(v3, TOps.Load(xb + j + 3 * w), t3);
+        }
+        for (; j <= d - w; j += w)
+        {
+            var v = Weights.Load<TOps, TVec, TW>(e + j);
+            s0 = TOps.MultiplyAdd(v, TOps.Load(xa + j), s0);
+            t0 = TOps.MultiplyAdd(v, TOps.Load(xb + j), t0);
+        }
+        var sa = TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)));
+        var sb = TOps.Sum(TOps.Add(TOps.Add(t0, t1), TOps.Add(t2, t3)));
+        for (; j < d; j++)
+        {
+            var u = Weights.Scalar(e + j);
+            sa += xa[j] * u;
+            sb += xb[j] * u;
+        }
+        return (sa, sb);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
