@@ -93,6 +93,33 @@ public sealed class VectorSpecs(ServerFixture server) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task A_transplant_is_built_as_the_command_lines_record_layer_and_rescale_to_layer()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"steer-cli-vector-{Guid.NewGuid():N}.safetensors");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = SteerCli.Run(["vector", "--model", server.Model.Path, "--out", path,
+            "--plus", "Love", "--minus", "Hate", "--layer", "1", "--coeff", "5", "--record-layer", "0", "--rescale-to-layer"], new CliContext(output, error));
+
+        var created = await Client.PostAsync("/v1/vectors", new { additions = new[] { new { plus = "Love", minus = "Hate", layer = 1, coeff = 5, record_layer = 0, rescale = true } } });
+
+        try
+        {
+            exitCode.ShouldBe(0, error.ToString());
+            created.Status.ShouldBe(HttpStatusCode.OK, created.Body);
+            var api = server.Factory.Services.GetRequiredService<VectorRegistry>().Get(created.Json().GetProperty("id").GetString()!)!.Vector;
+            var cli = SteeringVectorFile.Load(path);
+            api.Components.Single().Values.SequenceEqual(cli.Components.Single().Values).ShouldBeTrue();
+            api.Metadata.Additions.ShouldBe(cli.Metadata.Additions);
+            api.Metadata.Additions.Single().RecordHookPoint.ShouldBe("blocks.0.hook_resid_pre");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task A_recipe_vector_notes_that_its_layers_were_scaled_to_this_model()
     {
         // Act
@@ -150,6 +177,9 @@ public sealed class VectorSpecs(ServerFixture server) : IClassFixture<ServerFixt
     [InlineData("""{}""", "additions", "needs additions or a recipe")]
     [InlineData("""{"additions": [{"plus": "a", "layer": 5, "coeff": 1}]}""", "additions[0].layer", "layer 5 is out of range")]
     [InlineData("""{"recipe": "nope"}""", "recipe", "no recipe named 'nope'")]
+    [InlineData("""{"additions": [{"plus": "a", "layer": 1, "coeff": 1, "record_layer": 5}]}""", "additions[0].record_layer", "layer 5 is out of range")]
+    [InlineData("""{"additions": [{"plus": "a", "layer": 1, "coeff": 1, "rescale": true}]}""", "additions[0].rescale", "give 'record_layer' too")]
+    [InlineData("""{"additions": [{"plus": "a", "layer": 1, "coeff": 1, "record_layer": 0, "rescale": "yes"}]}""", "additions[0].rescale", "wrong type")]
     [InlineData("""{"additions": "Love"}""", "additions", "wrong type")]
     [InlineData("""{"additions": [{"plus": "a", "layer": 1, "coeff": 1}], "name": 7}""", "name", "wrong type")]
     public async Task Bad_vector_requests_are_400s(string body, string param, string message)

@@ -50,9 +50,16 @@ internal static class VectorCommand
         var token = new Option<string>("--token") { Description = "last (each text's last token) or mean (over its tokens, BOS excluded).", DefaultValueFactory = _ => "last" };
         var batch = NumberOption.Int("--batch-size", "Texts per forward pass.", 32);
         var shard = new Option<string?>("--shard") { Description = "I/N, with --dataset: read only shard I (from 0) of N of the pairs and write DIR/vector-shard-I-of-N.safetensors into --out DIR; join them with 'steer vector merge'." };
+        var randomLike = new Option<bool>("--random-like")
+        {
+            Description = "Save the post's random control instead: N(0,1) values of the vector's shape (--seed), each position rescaled to the vector's norm there, position 0 zero.",
+        };
+        var randomLikeFile = new Option<string?>("--random-like-file") { Description = "The random control of a saved vector file (instead of computing one)." };
+        var seed = NumberOption.Int("--seed", "The random control's seed.", 0);
+        var matchNorm = new Option<string?>("--match-norm") { Description = "Rescale the vector so that its mean norm over positions >= 1 equals this vector file's." };
         var command = new Command("vector", "Compute a steering vector (ActAdd from a prompt pair, or CAA/PCA from a dataset) and save it with its provenance.")
         {
-            output, json, method, dataset, layers, residual, token, batch, shard,
+            output, json, method, dataset, layers, residual, token, batch, shard, randomLike, randomLikeFile, seed, matchNorm,
         };
         model.AddTo(command);
         steering.AddTo(command);
@@ -64,6 +71,12 @@ internal static class VectorCommand
             var part = parse.GetValue(shard) is { } text ? Shard.Parse(text) : null;
             var methodName = parse.GetValue(method)!.ToLowerInvariant();
             var fromDataset = methodName != "actadd";
+            var control = parse.GetValue(randomLike) || parse.GetValue(randomLikeFile) is not null;
+            if (parse.GetResult(seed) is { Implicit: false } && !control) throw new SteerException(ErrorKind.InvalidArgument, "--seed seeds the random control; give --random-like or --random-like-file");
+            if (part is not null && (control || parse.GetValue(matchNorm) is not null))
+                throw new SteerException(ErrorKind.InvalidArgument, "a shard holds statistics, not a vector; make the control from the merged vector (--random-like-file, --match-norm)");
+            if (parse.GetValue(randomLikeFile) is not null && fromDataset)
+                throw new SteerException(ErrorKind.InvalidArgument, "--random-like-file takes the vector from the file; leave out --method and --dataset, or use --random-like");
             if (part is not null && !fromDataset) throw new SteerException(ErrorKind.InvalidArgument, "--shard splits a dataset's pairs; give --method caa, pca-diff or pca-center and --dataset");
             if (part is null) OutputPath.Check(path, "--out");
             else OutputPath.CheckDirectory(path, "--out");
@@ -110,12 +123,20 @@ internal static class VectorCommand
                 vector = DatasetVectors.Train(lm, pairs, options, progress);
                 context.Error.WriteLine($"{DatasetVectors.MethodName(options.Method)} from {pairs.Count} pairs at {vector.Components.Count} hook points in {clock.Elapsed.TotalSeconds:F1} s");
             }
+            else if (parse.GetValue(randomLikeFile) is { } sourcePath)
+            {
+                if (steering.IsGiven(parse))
+                    throw new SteerException(ErrorKind.InvalidArgument, "--random-like-file takes its shape and norms from the file; leave out the steering options");
+                vector = SteeringVectorFiles.Load(sourcePath, lm);
+            }
             else
             {
                 choice = steering.Build(parse, lm);
                 vector = choice.Vector
                     ?? throw new SteerException(ErrorKind.InvalidArgument, "nothing to save: give --plus/--minus/--layer/--coeff, --add, --recipe or --vector");
             }
+            if (control) vector = RandomControl.RandomLike(vector, parse.GetValue(seed));
+            if (parse.GetValue(matchNorm) is { } referencePath) vector = RandomControl.MatchNorm(vector, SteeringVectorFiles.Load(referencePath, lm));
             OutputPath.CreateParent(path, "--out");
             SteeringVectorFiles.Save(vector, path, lm);
             return Report(context, vector, path, lm.Name, choice, parse.GetValue(json));

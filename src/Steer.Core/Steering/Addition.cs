@@ -39,6 +39,21 @@ public sealed record Addition
     /// </summary>
     public int? PadId { get; init; }
 
+    /// <summary>
+    /// Where the prompts' activations are read when that is not where the vector is added: the post's layer
+    /// transplant ("0 → 20": recorded at <c>blocks.0.hook_resid_pre</c>, injected at <see cref="HookPoint"/>). Null reads
+    /// them at <see cref="HookPoint"/>. A block number ("2") means its <c>hook_resid_pre</c>; a built vector's metadata
+    /// holds the resolved name.
+    /// </summary>
+    public string? RecordHookPoint { get; init; }
+
+    /// <summary>
+    /// With <see cref="RecordHookPoint"/>: multiply the transplanted vector by the geometric mean over positions ≥ 1 of
+    /// ‖v(HookPoint)‖ / ‖v(RecordHookPoint)‖, v being this addition computed at each (the post's "×2.90"), so that it
+    /// has the size a vector made at the injection point would have.
+    /// </summary>
+    public bool RescaleToHookPoint { get; init; }
+
     /// <summary>Whether something is subtracted.</summary>
     [JsonIgnore]
     public bool IsPair => Minus is not null || MinusIds is not null;
@@ -51,6 +66,7 @@ public sealed record Addition
     public bool Equals(Addition? other) =>
         other is not null && Plus == other.Plus && Minus == other.Minus && HookPoint == other.HookPoint
         && Coeff.Equals(other.Coeff) && Pad == other.Pad && PadId == other.PadId
+        && RecordHookPoint == other.RecordHookPoint && RescaleToHookPoint == other.RescaleToHookPoint
         && SameIds(PlusIds, other.PlusIds) && SameIds(MinusIds, other.MinusIds);
 
     public override int GetHashCode() => HashCode.Combine(Plus, Minus, HookPoint, Coeff, Pad, PadId, PlusIds?.Count, MinusIds?.Count);

@@ -7,7 +7,7 @@ namespace Steer.Steering;
 
 /// <summary>
 /// An <see cref="Addition"/> as JSON: <c>{"hook_point", "coeff", "plus", "minus", "pad_id"}</c>, with
-/// <c>plus_ids</c>, <c>minus_ids</c> and <c>"pad": false</c> written only when used, so that the common shape stays
+/// <c>plus_ids</c>, <c>minus_ids</c>, <c>"pad": false</c>, <c>record_hook_point</c> and <c>"rescale": true</c> written only when used, so that the common shape stays
 /// the one clients already read. Reading also takes <c>layer</c> (a block number or a hook point name, as recipes
 /// write it) and the PascalCase keys that vector files had before the metadata became snake_case.
 /// </summary>
@@ -39,6 +39,8 @@ internal sealed class AdditionJson : JsonConverter<Addition>
         WriteIds(writer, "plus_ids", value.PlusIds);
         WriteIds(writer, "minus_ids", value.MinusIds);
         if (!value.Pad) writer.WriteBoolean("pad", false);
+        if (value.RecordHookPoint is { } record) writer.WriteString("record_hook_point", record);
+        if (value.RescaleToHookPoint) writer.WriteBoolean("rescale", true);
         writer.WriteEndObject();
     }
 
@@ -68,6 +70,8 @@ internal sealed class AdditionJson : JsonConverter<Addition>
             Coeff = Field("coeff", "Coeff")?.GetDouble() ?? double.NaN,
             Pad = pad,
             PadId = padId,
+            RecordHookPoint = Field("record_hook_point", "RecordHookPoint")?.GetString() ?? HookPointOfLayer(Field("record_layer", "RecordLayer")),
+            RescaleToHookPoint = Field("rescale", "RescaleToHookPoint")?.GetBoolean() ?? false,
         };
     }
 

@@ -7,6 +7,8 @@ namespace Steer.Server.Steering;
 /// <summary>
 /// The one place a request's addition, <c>{"plus", "minus"?, "layer", "coeff"}</c>, becomes an <see cref="Addition"/>:
 /// <c>layer</c> is a block number (<c>blocks.L.hook_resid_pre</c>, as on the command line) or a hook point name.
+/// <c>record_layer</c> (same forms) and <c>"rescale": true</c> transplant the vector, as --record-layer and
+/// --rescale-to-layer do.
 /// <c>plus_ids</c> / <c>minus_ids</c> give a prompt as literal token ids instead (no BOS added), as --plus-ids does.
 /// Each error is a 400 naming the field, as the typed request body gave before.
 /// </summary>
@@ -36,8 +38,21 @@ internal static class AdditionWire
             MinusIds = minusIds,
             HookPoint = HookPoint(Field(addition, "layer"), model, $"{param}.layer"),
             Coeff = coeff,
+            RecordHookPoint = Field(addition, "record_layer") is { } record ? HookPoint(record, model, $"{param}.record_layer") : null,
+            RescaleToHookPoint = Rescale(addition, param),
         };
     }
+
+    /// <summary>"rescale": true multiplies a transplanted vector (one with "record_layer") to the injection layer's size.</summary>
+    private static bool Rescale(JsonElement addition, string param) => Field(addition, "rescale") switch
+    {
+        null => false,
+        { ValueKind: JsonValueKind.True } when Field(addition, "record_layer") is null =>
+            throw ApiException.BadRequest("rescale resizes a transplanted vector; give 'record_layer' too", $"{param}.rescale"),
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        _ => throw WrongType($"{param}.rescale"),
+    };
 
     /// <summary>A non-empty list of token ids inside the model's vocabulary and context, or null when absent.</summary>
     private static int[]? Ids(JsonElement addition, string name, ModelDescription model, string param)

@@ -46,6 +46,14 @@ internal sealed class SteeringArguments
     private readonly Option<double?> _coeffRelative = NumberOption.OptionalDouble("--coeff-relative",
         "Scale every vector so that its norm is R times the mean residual norm at its hook point on the prompt (BOS excluded); prints the coefficient used.");
     private readonly Option<string> _operator = new("--operator") { Description = "add, or ablate (remove the residual's component along the vector).", DefaultValueFactory = _ => "add" };
+    private readonly Option<string?> _recordLayer = new("--record-layer")
+    {
+        Description = "Record the --plus/--minus vector at block L0 (or a hook point) and add it at --layer (a sweep: at each of --layers): the post's layer transplant (\"0 -> 20\").",
+    };
+    private readonly Option<bool> _rescaleToLayer = new("--rescale-to-layer")
+    {
+        Description = "With --record-layer: multiply the vector by the geometric mean over positions >= 1 of ||v(injected)|| / ||v(recorded)||, v the pair's vector at each.",
+    };
     private readonly Option<string?> _dims = new("--dims") { Description = "Steer only residual dimensions START:END." };
 
     /// <param name="sweep">
@@ -59,8 +67,8 @@ internal sealed class SteeringArguments
     public void AddTo(Command command)
     {
         Option[] options = _sweep
-            ? [_plus, _minus, _plusIds, _minusIds, _padId, _location, _shortPrompt, _recipe, _dims]
-            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _skipSpecialTokens, _operator, _coeffRelative, _dims];
+            ? [_plus, _minus, _plusIds, _minusIds, _recordLayer, _rescaleToLayer, _padId, _location, _shortPrompt, _recipe, _dims]
+            : [_plus, _minus, _plusIds, _minusIds, _layer, _coeff, _recordLayer, _rescaleToLayer, _padId, _location, _shortPrompt, _add, _recipe, _vector, _vectorScale, _positions, _skipSpecialTokens, _operator, _coeffRelative, _dims];
         foreach (var option in options) command.Add(option);
         CommandChecks.Add(command, result =>
         {
@@ -72,6 +80,10 @@ internal sealed class SteeringArguments
             if (Given(_minus) && Given(_minusIds)) result.AddError("give --minus or --minus-ids, not both");
             if ((Given(_minus) || Given(_minusIds)) && !hasPlus)
                 result.AddError("--minus needs --plus (or --plus-ids)");
+            if (Given(_recordLayer) && !hasPlus)
+                result.AddError("--record-layer transplants the --plus/--minus vector; give --plus (or --plus-ids)");
+            if (Given(_rescaleToLayer) && !Given(_recordLayer))
+                result.AddError("--rescale-to-layer rescales a transplanted vector; give --record-layer too");
             if (_sweep)
             {
                 if (hasPlus && Given(_recipe)) result.AddError("give --plus/--minus or --recipe, not both");
@@ -110,6 +122,10 @@ internal sealed class SteeringArguments
         List<Addition> additions = [.. scaled?.Additions ?? []];
         additions.AddRange(Additions(parse, model));
         var vector = additions.Count == 0 ? null : ActAdd.Build(model, additions);
+        if (vector is not null)
+            notes = [.. notes, .. vector.Metadata.Properties.Where(p => p.Key.StartsWith("transplant_scale.", StringComparison.Ordinal))
+                .Select(p => $"--rescale-to-layer: {p.Key["transplant_scale.".Length..].Replace("->", " -> ", StringComparison.Ordinal)}, " +
+                    $"scaled by {double.Parse(p.Value, CultureInfo.InvariantCulture).ToString("G5", CultureInfo.InvariantCulture)}")];
         foreach (var path in parse.GetValue(_vector) ?? [])
         {
             var loaded = SteeringVectorFiles.Load(path, model);
@@ -149,6 +165,9 @@ internal sealed class SteeringArguments
     /// <summary>--plus/--minus or their --*-ids forms, at layer 0 and coefficient 1 until the caller says.</summary>
     private Addition PlusMinus(ParseResult parse) => new()
     {
+        // A block number or a hook point name, resolved against the model when the vector is built (as --layer is).
+        RecordHookPoint = parse.GetValue(_recordLayer),
+        RescaleToHookPoint = parse.GetValue(_rescaleToLayer),
         Plus = parse.GetValue(_plus),
         PlusIds = parse.GetValue(_plusIds) is { } plusIds ? InputArguments.ParseIds(plusIds, "--plus-ids") : null,
         Minus = parse.GetValue(_minus),

@@ -65,6 +65,43 @@ public static class ActAdd
 
     private static SteeringVector Compute(LanguageModel model, Addition addition)
     {
+        if (addition.RecordHookPoint is not { } record)
+            return addition.RescaleToHookPoint
+                ? throw new SteerException(ErrorKind.InvalidArgument, "rescaling to the injection layer needs a different recording layer (--record-layer)")
+                : ComputeAt(model, addition);
+        // Checked before any pass runs, so that a bad name fails fast with its own message.
+        record = model.Description.HookPointOf(record);
+        var recorded = ComputeAt(model, addition with { HookPoint = record, RecordHookPoint = null, RescaleToHookPoint = false });
+        var scale = addition.RescaleToHookPoint ? TransplantScale(recorded, ComputeAt(model, addition with { RecordHookPoint = null, RescaleToHookPoint = false })) : 1.0;
+        var components = recorded.Components.Select(c =>
+            new SteeringComponent(addition.HookPoint, c.Positions, c.ModelDim, c.Values.Select(v => (float)(scale * v)).ToArray()));
+        var built = recorded.Metadata.Additions[0] with { HookPoint = addition.HookPoint, RecordHookPoint = record, RescaleToHookPoint = addition.RescaleToHookPoint };
+        var properties = new Dictionary<string, string>();
+        if (addition.RescaleToHookPoint)
+            properties[$"transplant_scale.{record}->{addition.HookPoint}"] = scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return new SteeringVector(components, new SteeringMetadata { Model = model.Name, Additions = [built], Properties = properties });
+    }
+
+    /// <summary>
+    /// The geometric mean over positions ≥ 1 of ‖injected‖ / ‖recorded‖ per position (BOS, position 0, is the same in
+    /// both prompts of a pair, so its difference is zero at every layer). Positions where either is zero say nothing
+    /// about scale and are left out.
+    /// </summary>
+    internal static double TransplantScale(SteeringVector recorded, SteeringVector injected)
+    {
+        var from = recorded.Components.Single().PositionNorms();
+        var to = injected.Components.Single().PositionNorms();
+        var logs = Enumerable.Range(1, Math.Max(0, Math.Min(from.Length, to.Length) - 1))
+            .Where(p => from[p] > 0 && to[p] > 0).Select(p => Math.Log(to[p] / from[p])).ToList();
+        return logs.Count > 0
+            ? Math.Exp(logs.Average())
+            : throw new SteerException(ErrorKind.InvalidArgument,
+                "cannot rescale the transplanted vector: it has no position after BOS where it is non-zero at both layers (use prompts of at least one token besides BOS)");
+    }
+
+    /// <summary>The addition's vector, read and added at its <see cref="Addition.HookPoint"/>.</summary>
+    private static SteeringVector ComputeAt(LanguageModel model, Addition addition)
+    {
         if ((addition.Plus is null) == (addition.PlusIds is null))
             throw new SteerException(ErrorKind.InvalidArgument, "an activation addition needs exactly one of a prompt or token ids");
         if (addition.Minus is not null && addition.MinusIds is not null)
