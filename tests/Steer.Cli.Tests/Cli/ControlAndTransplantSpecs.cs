@@ -91,6 +91,16 @@ public sealed class ControlAndTransplantSpecs(CliModelFixture fixture) : IClassF
         Ids(transplanted).ShouldNotBe(Ids(atLayerOne));
     }
 
+    [Fact]
+    public void Eval_commands_say_where_a_transplant_was_recorded_and_added()
+    {
+        var result = Cli.Run(["eval", "kl", "--model", fixture.Directory, "--plus", "Love", "--minus", "Hate", "--layer", "1", "--coeff", "5",
+            "--record-layer", "0", "--rescale-to-layer"]);
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Output.ShouldContain("(\"Love\" - \"Hate\") x 5 recorded at blocks.0.hook_resid_pre, rescaled, added at blocks.1.hook_resid_pre");
+    }
+
     private static int[] Ids(CliResult result) => result.Json().GetProperty("completions")[0].GetProperty("ids").Ints();
 
     [Theory]

@@ -27,6 +27,6 @@ internal static class EvalSteering
     public static string Describe(SteeringChoice choice) =>
         choice.Vector is null ? "none"
             : string.Join(" + ", choice.Vector.Metadata.Additions.Select(a =>
-                (a.Minus is null ? $"\"{a.Plus}\"" : $"(\"{a.Plus}\" - \"{a.Minus}\")") + $" x {a.Coeff:G4} at {a.HookPoint}"))
+                (a.Minus is null ? $"\"{a.Plus}\"" : $"(\"{a.Plus}\" - \"{a.Minus}\")") + $" x {a.Coeff:G4} {SteeringJson.Where(a)}"))
               + (choice.Vector.Metadata.Additions.Count == 0 ? "a vector file" : "");
 }

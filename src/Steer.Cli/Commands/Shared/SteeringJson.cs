@@ -28,7 +28,7 @@ internal static class SteeringJson
         string Prompt(string? text, IReadOnlyList<int>? ids) => ids is not null ? $"[{string.Join(",", ids)}]" : $"\"{text}\"";
         var parts = vector.Metadata.Additions.Count > 0
             ? vector.Metadata.Additions.Select(a => string.Create(invariant,
-                $"{a.Coeff:G4} × {(a.Minus is null && a.MinusIds is null ? Prompt(a.Plus, a.PlusIds) : $"({Prompt(a.Plus, a.PlusIds)} − {Prompt(a.Minus, a.MinusIds)})")} at {a.HookPoint}"))
+                $"{a.Coeff:G4} × {(a.Minus is null && a.MinusIds is null ? Prompt(a.Plus, a.PlusIds) : $"({Prompt(a.Plus, a.PlusIds)} − {Prompt(a.Minus, a.MinusIds)})")} {Where(a)}"))
             : vector.Components.Select(c => string.Create(invariant, $"a vector at {c.HookPoint} (norm {c.Norm():G4})"));
         var positions = choice.Options.Positions?.ToString().ToLowerInvariant()
             ?? string.Join("/", vector.Components.Select(c => c.Mode.ToString().ToLowerInvariant()).Distinct());
@@ -37,6 +37,10 @@ internal static class SteeringJson
             (choice.Options.Operator == SteeringOperator.Ablate ? ", ablated" : "") +
             (choice.Options.SkipSpecialTokens ? ", special tokens skipped" : "");
     }
+
+    /// <summary>"at H", or for a transplant "recorded at A, rescaled, added at H".</summary>
+    public static string Where(Addition addition) =>
+        (addition.RecordHookPoint is { } record ? $"recorded at {record}{(addition.RescaleToHookPoint ? ", rescaled," : "")} added at " : "at ") + addition.HookPoint;
 
     public static void WriteNotes(TextWriter writer, SteeringChoice choice)
     {
