@@ -70,7 +70,7 @@ internal static class EvalEffectCommand
             SteeringJson.WriteNotes(context.Error, choice);
             context.Output.WriteLine($"steering: {EvalSteering.Describe(choice)}");
             context.Output.WriteLine($"aligned tokens: {AlignedArguments.Describe(set, lm)}");
-            context.Output.WriteLine("effectiveness = log P(aligned) steered - unsteered; disruption = within-set KL(steered || unsteered); nats");
+            context.Output.WriteLine("in nats: effectiveness = change in log P(aligned), disruption = within-set KL");
             context.Output.WriteLine();
             TextTable.Write(context.Output, ["pos", "token", "effectiveness", "disruption", "masked"],
                 result.Positions.Select(p => (IReadOnlyList<string>)[p.Position.ToString(CultureInfo.InvariantCulture), Display.Quote(p.Text),
