@@ -168,6 +168,18 @@ public sealed class SteeringEffectTests(CliModelFixture fixture) : IClassFixture
         padded.Positions.Select(p => p.Masked).ShouldBe([true, false]);
     }
 
+    [Theory]
+    [InlineData(InjectionLocation.Mid, 4)]
+    [InlineData(InjectionLocation.Back, 8)]
+    public void The_masked_positions_follow_the_injection_location(InjectionLocation location, int first)
+    {
+        // Act: a two-row vector on the ten-token prompt.
+        var result = SteeringEffect.Measure(Model, Prompt, Weddings(4), Aligned, new SteeringOptions { Location = location });
+
+        // Assert
+        result.Positions.Where(p => p.Masked).Select(p => p.Position).ShouldBe([first, first + 1]);
+    }
+
     [Fact]
     public void At_position_reports_one_position_counting_negative_ones_from_the_end()
     {
