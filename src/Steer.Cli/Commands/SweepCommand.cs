@@ -10,7 +10,7 @@ using Steer.Steering.Recipes;
 namespace Steer.Cli.Commands;
 
 /// <summary>
-/// <c>steer sweep --layers A..B|list --coeffs list|linspace(a,b,n) --metric perplexity|kl|wordcount [metric options] [--plus P --minus M | --recipe R] --out DIR</c>:
+/// <c>steer sweep --layers A..B|list --coeffs list|linspace(a,b,n) --metric perplexity|kl|effectiveness|disruption|wordcount [metric options] [--plus P --minus M | --recipe R] --out DIR</c>:
 /// a metric at every layer × coefficient, written as results.csv, results.json, PNG/SVG charts and report.html.
 /// </summary>
 internal static class SweepCommand
@@ -21,14 +21,15 @@ internal static class SweepCommand
         var steering = new SteeringArguments(sweep: true);
         var texts = new PerplexityArguments();
         var words = new WordCountArguments(defaultCount: 20);
+        var aligned = new AlignedArguments();
         var layers = new Option<string>("--layers") { Description = "Layers: A..B (inclusive) or a list such as 0,4,8.", Required = true };
         var coeffs = new Option<string>("--coeffs") { Description = "Coefficients: a list such as 0,1,2 or linspace(a,b,n).", Required = true };
-        var metric = new Option<string>("--metric") { Description = "perplexity (over --file/--topic texts), kl (at --prompt's --position) or wordcount (completions of --prompt).", DefaultValueFactory = _ => "perplexity" };
-        var position = NumberOption.OptionalInt("--position", $"kl: the position whose next-token distribution is compared (default: the last). kl's default prompt is \"{EvalKlCommand.DefaultPrompt}\".");
+        var metric = new Option<string>("--metric") { Description = "perplexity (over --file/--topic texts), kl (at --prompt's --position), effectiveness or disruption (of --aligned tokens over --prompt's positions) or wordcount (completions of --prompt).", DefaultValueFactory = _ => "perplexity" };
+        var position = NumberOption.OptionalInt("--position", $"kl: the position whose next-token distribution is compared (default: the last); effectiveness, disruption: the one position measured (default: the mean over the unmasked ones). Their default prompt is \"{EvalKlCommand.DefaultPrompt}\".");
         var output = new Option<string>("--out") { Description = "Directory for results.csv, results.json, the charts and report.html (with --shard: for the shard file).", Required = true };
         var shard = new Option<string?>("--shard") { Description = "I/N: measure only shard I (from 0) of N of the cells and write DIR/sweep-shard-I-of-N.json; join the N files with 'steer sweep merge'." };
         var json = new Option<bool>("--json") { Description = "Print a summary as JSON (the full results are in DIR/results.json)." };
-        var command = new Command("sweep", "Measure perplexity, KL or word counts at every layer x coefficient; write CSV, JSON, charts and an HTML report.")
+        var command = new Command("sweep", "Measure perplexity, KL, effectiveness, disruption or word counts at every layer x coefficient; write CSV, JSON, charts and an HTML report.")
         {
             layers, coeffs, metric, position, output, shard, json,
         };
@@ -37,6 +38,7 @@ internal static class SweepCommand
         steering.AddTo(command);
         texts.AddTo(command);
         words.AddTo(command);
+        aligned.AddTo(command, required: false);
         command.SetAction(parse =>
         {
             OutputPath.CheckDirectory(parse.GetValue(output)!, "--out");
@@ -56,7 +58,7 @@ internal static class SweepCommand
             // What the settings only summarise, for telling one sweep's shards from another's.
             var inputs = new List<string> { $"model {lm.Name} {lm.DType} {lm.ParameterCount} {lm.Shape}", $"steering {steeringOptions} pad {padId}" };
             inputs.AddRange(recipe.Additions.Select(a => $"addition {a.Plus}\u001f{a.Minus}\u001f{a.Coeff:R}"));
-            var sweepMetric = Metric(metricName, parse, lm, texts, words, position, settings, inputs);
+            var sweepMetric = Metric(metricName, parse, lm, texts, words, aligned, position, settings, inputs);
             using var disposeMetric = sweepMetric as IDisposable;
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
             var layerCosts = grid.LayerCosts(sweepMetric);
@@ -103,7 +105,7 @@ internal static class SweepCommand
     }
 
     private static ISweepMetric Metric(string name, ParseResult parse, LanguageModel lm, PerplexityArguments texts, WordCountArguments words,
-        Option<int?> position, List<KeyValuePair<string, string>> settings, List<string> inputs)
+        AlignedArguments aligned, Option<int?> position, List<KeyValuePair<string, string>> settings, List<string> inputs)
     {
         switch (name)
         {
@@ -119,13 +121,21 @@ internal static class SweepCommand
                 inputs.AddRange(topics.Select(t => $"topic {t.Name} {SweepShardFile.HashOf(t.Sentences)}"));
                 return new PerplexitySweepMetric(evaluation);
             case "kl":
-                // Without --prompt/--ids, the post's KL example rather than the word-count prompt.
-                var given = words.Input.IsGiven(parse);
-                var ids = given ? words.Input.Ids(parse, lm.Tokenizer) : lm.Tokenizer.Encode(EvalKlCommand.DefaultPrompt);
-                var prompt = given ? words.Input.Text(parse) ?? lm.Tokenizer.Decode(ids) : EvalKlCommand.DefaultPrompt;
+                var (ids, prompt) = KlPrompt(parse, lm, words);
                 settings.Add(new("prompt", prompt));
                 inputs.Add($"kl ids {string.Join(',', ids)} position {parse.GetValue(position)}");
                 return new KlSweepMetric(lm, ids, prompt, parse.GetValue(position));
+            case "effectiveness" or "disruption":
+                var set = aligned.Tokens(parse, lm, $"--metric {name}");
+                var (effectIds, effectPrompt) = KlPrompt(parse, lm, words);
+                var effect = new SteeringEffectOptions(parse.GetValue(position), aligned.AllPositions(parse));
+                settings.Add(new("prompt", effectPrompt));
+                settings.Add(new("aligned", AlignedArguments.Describe(set, lm)));
+                settings.Add(new("positions", (effect.AtPosition is { } at ? $"position {at}" : "mean over the positions") +
+                    (effect.IncludeMasked ? ", masked ones included" : ", masked ones (the vector's) left out")));
+                inputs.Add($"effect ids {string.Join(',', effectIds)} aligned {string.Join(',', set.Ids)} {effect}");
+                return new SteeringEffectSweepMetric(lm, effectIds, set, effectPrompt,
+                    name == "effectiveness" ? SteeringEffectValue.Effectiveness : SteeringEffectValue.Disruption, effect);
             case "wordcount":
                 var wordCount = words.Evaluation(parse, lm);
                 var text = words.Input.Text(parse) ?? lm.Tokenizer.Decode(words.Input.Ids(parse, lm.Tokenizer));
@@ -135,7 +145,15 @@ internal static class SweepCommand
                 inputs.Add($"wordcount {wordCount.Identity}");
                 return new WordCountSweepMetric(wordCount, text);
             default:
-                throw new SteerException(ErrorKind.InvalidArgument, $"--metric '{name}': use perplexity, kl or wordcount");
+                throw new SteerException(ErrorKind.InvalidArgument, $"--metric '{name}': use perplexity, kl, effectiveness, disruption or wordcount");
         }
+    }
+
+    /// <summary>--prompt/--ids, or without them the post's KL example rather than the word-count prompt.</summary>
+    private static (IReadOnlyList<int> Ids, string Text) KlPrompt(ParseResult parse, LanguageModel lm, WordCountArguments words)
+    {
+        if (!words.Input.IsGiven(parse)) return (lm.Tokenizer.Encode(EvalKlCommand.DefaultPrompt), EvalKlCommand.DefaultPrompt);
+        var ids = words.Input.Ids(parse, lm.Tokenizer);
+        return (ids, words.Input.Text(parse) ?? lm.Tokenizer.Decode(ids));
     }
 }

@@ -80,7 +80,7 @@ public sealed class SweepCommandSpecs(CliModelFixture fixture) : IClassFixture<C
     [InlineData("--layers", "3..1", "runs backwards")]
     [InlineData("--layers", "0..5", "layer 2 is out of range")]
     [InlineData("--coeffs", "linspace(0,1)", "--coeffs")]
-    [InlineData("--metric", "bleu", "use perplexity, kl or wordcount")]
+    [InlineData("--metric", "bleu", "use perplexity, kl, effectiveness, disruption or wordcount")]
     [InlineData("--mode", "prompting", "no layer or coefficient to sweep")]
     public void A_bad_sweep_option_is_a_usage_error_with_a_message(string option, string value, string message)
     {
