@@ -29,7 +29,14 @@ public static class KlStressTest
         using var scope = NewDisposeScope();
         // Registering each vector checks its hook points and width against the model before any pass runs.
         using (model.AddSteering(steering, options)) { }
-        using (model.AddSteering(control, options)) { }
+        try
+        {
+            using (model.AddSteering(control, options)) { }
+        }
+        catch (SteerException e)
+        {
+            throw new SteerException(e.Kind, $"the control vector does not fit: {e.Message}", e);
+        }
         var rows = new List<KlStressRow>();
         var skipped = new List<KlStressSkip>();
         for (var i = 0; i < prompts.Count; i++)
