@@ -56,7 +56,7 @@ internal sealed class EvalKlStress
             {
                 if (single.FirstOrDefault(Given) is { } other)
                     result.AddError($"--prompts runs the stress test over a prompt list; {other.Name} belongs to the single-prompt comparison");
-                if (Given(_seed) && result.GetValue(_control) != "random") result.AddError("--seed draws the random control; it does not go with --control FILE");
+                if (Given(_seed) && Given(_control) && result.GetValue(_control) != "random") result.AddError("--seed draws the random control; it does not go with --control FILE");
                 return;
             }
             Option[] stressOnly = [_from, _control, _seed, .. _sharding.Options];
