@@ -44,7 +44,7 @@ public static class KlStressTest
             var index = firstIndex + i;
             var ids = model.Tokenizer.Encode(prompts[i]);
             var reason = ids.Count <= fromPosition
-                ? $"no position >= {fromPosition}: {ids.Count} tokens with BOS (positions 0..{ids.Count - 1})"
+                ? $"no position >= {fromPosition}, only 0..{ids.Count - 1}"
                 : TooShort(ids, steering, options, "steering") ?? TooShort(ids, control, options, "control");
             if (reason is null)
             {
@@ -61,10 +61,10 @@ public static class KlStressTest
         return new KlStressResult(rows, skipped);
     }
 
-    /// <summary>Why <paramref name="vector"/> cannot steer the prompt under the error policy, else null.</summary>
+    /// <summary>Why <paramref name="vector"/> cannot steer the prompt under the short-prompt policy error, else null.</summary>
     private static string? TooShort(IReadOnlyList<int> ids, SteeringVector vector, SteeringOptions options, string what) =>
         options.ShortPrompt == ShortPromptPolicy.Error && ids.Count < vector.Positions
-            ? $"{ids.Count} tokens with BOS, shorter than the {what} vector's {vector.Positions} positions (short-prompt policy: error)"
+            ? $"shorter than the {what} vector's {vector.Positions} positions"
             : null;
 
     /// <returns>The mean KL(unsteered‖steered), KL(unsteered‖control) and H(unsteered) over positions ≥ <paramref name="from"/>.</returns>

@@ -27,8 +27,9 @@ internal sealed class EvalKlStress
     private readonly Option<string?> _prompts = new("--prompts")
     {
         Description = "Run the post's KL stress test over these prompts: a text file (one prompt per line) or .jsonl ({\"prompt\": ...} " +
-            "or {\"text\": ...} per line); without FILE, Steer's 54 built-in prompts.",
+            "or {\"text\": ...} per line); without FILE, Steer's built-in prompts (54, of many kinds).",
         Arity = ArgumentArity.ZeroOrOne,
+        HelpName = "FILE",
     };
     private readonly Option<int> _from = NumberOption.Int("--from-position", "With --prompts: the first position whose next-token distribution is compared (BOS is 0).",
         KlStressTest.DefaultFromPosition);
@@ -37,6 +38,7 @@ internal sealed class EvalKlStress
         Description = "With --prompts: the control vector, 'random' (N(0, 1) rescaled to the steering vector's per-position norms, BOS row zero) " +
             "or a vector file; applied with the same steering options.",
         DefaultValueFactory = _ => "random",
+        HelpName = "random|FILE",
     };
     private readonly Option<int?> _seed = NumberOption.OptionalInt("--seed", "With --control random: the seed of the random vector (0 when not given).");
     private readonly ShardArguments _sharding = new("prompts (contiguous runs, balanced by length)");
@@ -173,7 +175,13 @@ internal sealed class EvalKlStress
         if (result.Skipped.Count == 0) return ExitCodes.Ok;
         output.WriteLine();
         output.WriteLine("skipped:");
-        foreach (var skip in result.Skipped) output.WriteLine($"  #{skip.Index} {Excerpt(skip.Prompt)}: {skip.Reason}");
+        foreach (var skip in result.Skipped)
+        {
+            output.WriteLine($"  #{skip.Index} ({skip.Tokens} tokens with BOS): {skip.Reason}");
+            output.WriteLine($"      {Excerpt(skip.Prompt)}");
+        }
+        if (result.Skipped.Any(s => s.Reason.StartsWith("shorter than", StringComparison.Ordinal)))
+            output.WriteLine("(--short-prompt pad or truncate measures prompts shorter than a vector)");
         return ExitCodes.Ok;
     }
 

@@ -15,8 +15,8 @@ public static partial class Charts
         var finite = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
         var top = finite.Count == 0 ? 1 : Math.Max(finite.Max(p => Math.Max(p.X, p.Y)), 1e-12) * 1.05;
         var diagonal = plot.Add.Line(0, 0, top, top);
+        // Solid: Skia's SVG backend cannot draw a dash pattern on a line and says so on stdout.
         diagonal.LineColor = Colors.Gray;
-        diagonal.LinePattern = LinePattern.Dashed;
         diagonal.LegendText = "y = x";
         var markers = plot.Add.ScatterPoints(finite.Select(p => p.X).ToArray(), finite.Select(p => p.Y).ToArray(), Colors.SteelBlue);
         markers.MarkerSize = 7;

@@ -51,7 +51,8 @@ public sealed class EvalKlStressSpecs(CliModelFixture fixture) : IClassFixture<C
         }
         var skipped = json.GetProperty("skipped").EnumerateArray().ShouldHaveSingleItem();
         skipped.GetProperty("index").GetInt32().ShouldBe(0);
-        skipped.GetProperty("reason").GetString().ShouldBe("no position >= 3: 3 tokens with BOS (positions 0..2)");
+        skipped.GetProperty("reason").GetString().ShouldBe("no position >= 3, only 0..2");
+        skipped.GetProperty("tokens").GetInt32().ShouldBe(3);
         var summary = json.GetProperty("summary");
         (summary.GetProperty("prompts").GetInt32(), summary.GetProperty("skipped").GetInt32()).ShouldBe((3, 1));
         summary.GetProperty("mean_steered").GetDouble().ShouldBe(rows.Average(r => r.GetProperty("normalised_steered").GetDouble()), 1e-15);
@@ -74,7 +75,8 @@ public sealed class EvalKlStressSpecs(CliModelFixture fixture) : IClassFixture<C
         lines.ShouldContain("control: random, per-position norms of the steering vector, seed 0 (default)");
         lines.ShouldContain("per prompt: KL(unsteered || run) / H(unsteered), mean over positions >= 3");
         lines.ShouldContain("3 prompts measured, 1 skipped");
-        lines.ShouldContain("  #0 Hi there: no position >= 3: 3 tokens with BOS (positions 0..2)");
+        lines.ShouldContain("  #0 (3 tokens with BOS): no position >= 3, only 0..2");
+        lines.ShouldContain("      Hi there");
         lines.Single(l => l.StartsWith("1  ", StringComparison.Ordinal)).ShouldContain("The bride smiled at the groom and said");
         lines.ShouldContain(l => l.StartsWith("prompts the steering moves less than the control: ", StringComparison.Ordinal));
         lines.Skip(1).ShouldAllBe(l => l.Length <= 80);
@@ -119,16 +121,35 @@ public sealed class EvalKlStressSpecs(CliModelFixture fixture) : IClassFixture<C
         text.Output.ShouldContain($"control: {path}\n");
     }
 
+    [Fact]
+    public void A_prompt_shorter_than_the_vector_is_skipped_under_the_error_policy_and_measured_under_pad()
+    {
+        // Arrange: the vector spans 7 positions, the last prompt has 6 tokens with BOS.
+        string[] longVector = ["eval", "kl", "--model", fixture.Directory, "--plus", "Love is all around us today", "--minus", "", "--layer", "1", "--coeff", "3",
+            "--prompts", _directory.Write("p.txt", "The bride smiled at the groom and said\nI went up to him\n")];
+
+        // Act
+        var error = Cli.Run(longVector);
+        var padded = Cli.Run([.. longVector, "--short-prompt", "pad", "--json"]);
+
+        // Assert
+        error.ExitCode.ShouldBe(0, error.Error);
+        error.Output.ShouldContain("  #1 (6 tokens with BOS): shorter than the steering vector's 7 positions\n      I went up to him\n");
+        error.Output.ShouldContain("(--short-prompt pad or truncate measures prompts shorter than a vector)");
+        padded.Json().GetProperty("prompts").GetArrayLength().ShouldBe(2);
+    }
+
     [Theory]
     [InlineData("stress.png")]
     [InlineData("stress.svg")]
     public void Plot_writes_the_scatter_in_the_format_its_extension_names(string name)
     {
         // Act
-        var result = Stress("--prompts", PromptFile, "--plot", _directory.File(name));
+        var result = Stress("--prompts", PromptFile, "--plot", _directory.File(name), "--json");
 
         // Assert
         result.ExitCode.ShouldBe(0, result.Error);
+        result.Json().GetProperty("prompts").GetArrayLength().ShouldBe(3);
         if (name.EndsWith(".png", StringComparison.Ordinal)) ReportAssertions.ShouldBeAPng(_directory.File(name));
         else ReportAssertions.ShouldBeAnSvg(_directory.File(name));
     }

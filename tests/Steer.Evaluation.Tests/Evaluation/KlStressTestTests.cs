@@ -91,15 +91,17 @@ public sealed class KlStressTestTests(CliModelFixture fixture) : IClassFixture<C
         // Act
         var result = KlStressTest.Measure(Model, prompts, longVector, RandomControl.RandomLike(longVector, 0), firstIndex: 10);
         var fromOne = KlStressTest.Measure(Model, ["Hi there"], Weddings, Weddings, fromPosition: 1);
+        var longControl = KlStressTest.Measure(Model, ["I went up to him"], Weddings, longVector);
         var truncated = KlStressTest.Measure(Model, ["I went up to him"], longVector, longVector, new SteeringOptions { ShortPrompt = ShortPromptPolicy.Truncate });
 
         // Assert
         result.Rows.Select(r => r.Index).ShouldBe([11]);
         result.Skipped.Select(s => (s.Index, s.Tokens)).ShouldBe([(10, 3), (12, 6)]);
-        result.Skipped[0].Reason.ShouldBe("no position >= 3: 3 tokens with BOS (positions 0..2)");
-        result.Skipped[1].Reason.ShouldBe("6 tokens with BOS, shorter than the steering vector's 7 positions (short-prompt policy: error)");
+        result.Skipped[0].Reason.ShouldBe("no position >= 3, only 0..2");
+        result.Skipped[1].Reason.ShouldBe("shorter than the steering vector's 7 positions");
         result.Summary!.Skipped.ShouldBe(2);
         fromOne.Rows.ShouldHaveSingleItem().Positions.ShouldBe(2);
+        longControl.Skipped.ShouldHaveSingleItem().Reason.ShouldBe("shorter than the control vector's 7 positions");
         truncated.Rows.ShouldHaveSingleItem().KlSteered.ShouldBeGreaterThan(0);
     }
 
