@@ -9,6 +9,7 @@ namespace Steer.Cli.Commands;
 /// <summary>
 /// <c>steer eval kl [--prompt P] [--position i] [--top K] [--plot FILE] [steering] [--json]</c>: how steering shifts the
 /// next-token distribution (the post's §5.1): KL(steered‖unsteered), its top contributors, the top tokens by ratio.
+/// With <c>--prompts</c>, the post's stress test against a control instead (<see cref="EvalKlStress"/>).
 /// </summary>
 internal static class EvalKlCommand
 {
@@ -22,18 +23,28 @@ internal static class EvalKlCommand
         var steering = new SteeringArguments();
         var position = NumberOption.OptionalInt("--position", "The position whose next-token distribution is compared (BOS is 0; negative counts from the end). Default: the last.");
         var top = NumberOption.Int("--top", "Tokens per table.", 10);
-        var plot = new Option<string?>("--plot") { Description = "Write the log-log plot of unsteered probability against the ratio (.png or .svg)." };
-        var json = new Option<bool>("--json") { Description = "Print {\"position\":i,\"kl\":x,\"top_contributors\":[...],\"top_by_ratio\":[...]}." };
-        var command = new Command("kl", "How steering shifts the next-token distribution: KL(steered||unsteered), its top contributors and the tokens whose probability changes most.")
+        var plot = new Option<string?>("--plot")
+        {
+            Description = "Write the log-log plot of unsteered probability against the ratio (.png or .svg); with --prompts, the scatter of each prompt's steering KL against its control KL.",
+        };
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print {\"position\":i,\"kl\":x,\"top_contributors\":[...],\"top_by_ratio\":[...]}; with --prompts, {\"prompts\":[...],\"skipped\":[...],\"summary\":{...}}.",
+        };
+        var stress = new EvalKlStress();
+        var command = new Command("kl", "How steering shifts the next-token distribution: KL(steered||unsteered), its top contributors and the tokens whose probability changes most; " +
+            "with --prompts, the post's stress test: KL(unsteered||steered) against KL(unsteered||control) over many prompts.")
         {
             position, top, plot, json,
         };
         model.AddTo(command);
         input.AddTo(command);
         steering.AddTo(command);
+        stress.AddTo(command, [.. input.Options, position, top]);
         command.SetAction(parse =>
         {
             if (parse.GetValue(plot) is { } outputPath) OutputPath.Check(outputPath, "--plot");
+            if (stress.IsGiven(parse)) return stress.Run(context, parse, model, steering, parse.GetValue(plot), parse.GetValue(json));
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
             var ids = input.Ids(parse, lm.Tokenizer);
             var choice = EvalSteering.Build(steering, parse, lm);

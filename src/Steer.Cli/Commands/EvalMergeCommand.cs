@@ -5,8 +5,8 @@ using Steer.Evaluation.Sharding;
 namespace Steer.Cli.Commands;
 
 /// <summary>
-/// <c>steer eval merge DIR [DIR ...] [--show N] [--json]</c>: joins the shard files of one <c>eval perplexity</c> or
-/// <c>eval wordcount</c> run (<c>--shard I/N</c>) and prints what the unsharded command prints.
+/// <c>steer eval merge DIR [DIR ...] [--show N] [--plot F] [--json]</c>: joins the shard files of one <c>eval perplexity</c>, <c>eval wordcount</c> or
+/// <c>eval kl --prompts</c> run (<c>--shard I/N</c>) and prints what the unsharded command prints.
 /// </summary>
 internal static class EvalMergeCommand
 {
@@ -15,19 +15,24 @@ internal static class EvalMergeCommand
         var inputs = new Argument<string[]>("DIR") { Description = "Directories holding the shard files (eval-shard-I-of-N.json), or the files themselves.", Arity = ArgumentArity.OneOrMore };
         var show = EvalWordCountCommand.ShowOption();
         var json = new Option<bool>("--json") { Description = "Print the result as the unsharded command's --json does." };
-        var command = new Command("merge", "Join the shard files of one 'eval perplexity' or 'eval wordcount' run and print its result.")
+        var plot = new Option<string?>("--plot") { Description = "With the shards of 'eval kl --prompts': write its scatter plot (.png or .svg)." };
+        var command = new Command("merge", "Join the shard files of one 'eval perplexity', 'eval wordcount' or 'eval kl --prompts' run and print its result.")
         {
-            inputs, show, json,
+            inputs, show, json, plot,
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(plot) is { } plotPath) OutputPath.Check(plotPath, "--plot");
             var files = EvalShardFile.Find(parse.GetValue(inputs)!);
             var shards = EvalShardFile.InOrder(files.Select(path => (path, EvalShardFile.Read(path))).ToList());
+            if (parse.GetValue(plot) is not null && shards[0].Metric != "kl")
+                throw new SteerException(ErrorKind.InvalidArgument, $"--plot draws the shards of 'eval kl --prompts', not of eval {shards[0].Metric}");
             context.Error.WriteLine($"merged {shards.Count} shard file(s) of an eval {shards[0].Metric} run");
             return shards[0].Metric switch
             {
                 "perplexity" => EvalPerplexityCommand.Merge(context, shards, parse.GetValue(json)),
                 "wordcount" => EvalWordCountCommand.Merge(context, shards, parse.GetValue(show), parse.GetValue(json)),
+                "kl" => EvalKlStress.Merge(context, shards, parse.GetValue(json), parse.GetValue(plot)),
                 var metric => throw new SteerException(ErrorKind.InvalidModel, $"{files[0]}: this Steer cannot merge eval {metric} shards"),
             };
         });

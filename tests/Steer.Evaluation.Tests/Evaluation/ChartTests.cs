@@ -40,4 +40,22 @@ public sealed class ChartTests
         ShouldBeAnSvg(directory.File("kl.svg"));
         Should.Throw<SteerException>(() => Charts.SaveAs(plot, directory.File("kl.jpg"))).Message.ShouldContain(".png or .svg");
     }
+
+    [Fact]
+    public void A_scatter_against_the_diagonal_is_written_as_png_and_svg_and_draws_the_y_equals_x_line()
+    {
+        // Arrange
+        using var directory = new TempDirectory();
+        var plot = Charts.ScatterWithDiagonal("KL stress test", "control", "steering", [(0.2, 0.05), (0.4, 0.5), (0.1, 0.02)]);
+
+        // Act
+        Charts.SaveAs(plot, directory.File("stress.png"));
+        Charts.SaveAs(plot, directory.File("stress.svg"));
+
+        // Assert
+        ShouldBeAPng(directory.File("stress.png")).ShouldBe((Charts.Width, Charts.Height));
+        ShouldBeAnSvg(directory.File("stress.svg"));
+        plot.Axes.GetLimits().Right.ShouldBe(plot.Axes.GetLimits().Top, 1e-12);
+        plot.Axes.GetLimits().Right.ShouldBe(0.5 * 1.05, 1e-12);
+    }
 }

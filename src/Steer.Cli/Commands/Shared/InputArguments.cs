@@ -40,6 +40,9 @@ internal sealed class InputArguments(string textOption, string textDescription, 
         });
     }
 
+    /// <summary>The options this group adds, for commands that refuse them in another mode.</summary>
+    public IReadOnlyList<Option> Options => [_text, _ids, _noBos];
+
     public bool IsGiven(ParseResult parse) => parse.GetValue(_text) is not null || parse.GetValue(_ids) is not null;
 
     public string? Text(ParseResult parse) => parse.GetValue(_text) ?? (parse.GetValue(_ids) is null ? defaultText : null);

@@ -22,6 +22,9 @@ internal sealed class ShardArguments(string what)
         command.Add(_out);
     }
 
+    /// <summary>The options this group adds, for commands that take them in one mode only.</summary>
+    public IReadOnlyList<Option> Options => [_shard, _out];
+
     /// <summary>The shard asked for (null for the whole job) and its output directory, checked before any work.</summary>
     public (Shard? Shard, string? Directory) Parse(ParseResult parse)
     {
