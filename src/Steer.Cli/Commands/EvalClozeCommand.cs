@@ -37,7 +37,12 @@ internal static class EvalClozeCommand
         command.SetAction(parse =>
         {
             var kList = ClozeEvaluation.CheckKs(ParseKs(parse.GetValue(ks)!));
-            if (parse.GetValue(plot) is { } plotPath) OutputPath.Check(plotPath, "--plot");
+            if (parse.GetValue(plot) is { } plotPath)
+            {
+                OutputPath.Check(plotPath, "--plot");
+                if (Path.GetExtension(plotPath).ToLowerInvariant() is not (".png" or ".svg"))
+                    throw new SteerException(ErrorKind.InvalidArgument, $"--plot '{plotPath}': a plot is written as .png or .svg");
+            }
             var path = parse.GetValue(file);
             var items = path is null ? ClozeFile.BuiltIn() : ClozeFile.Read(path);
             using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));

@@ -90,7 +90,8 @@ internal static class EvalCorpusPerplexity
         var decimals = Decimals(header.BinWidth);
         context.Output.WriteLine($"steering: {header.SteeringText}");
         context.Output.WriteLine($"corpus {header.Corpus}: {result.Documents} documents" + (result.WithoutWords > 0 ? $" ({result.WithoutWords} without words)" : ""));
-        context.Output.WriteLine($"relevance = share of words in {{{string.Join(", ", header.Words)}}}, bins {F(header.BinWidth, decimals)} wide");
+        foreach (var line in Wrap($"topic words: {string.Join(", ", header.Words)}", context.Width ?? 80)) context.Output.WriteLine(line);
+        context.Output.WriteLine($"relevance = topic words / words, in bins {F(header.BinWidth, decimals)} wide");
         context.Output.WriteLine($"mode {header.Mode}, first {header.Mask} predicted positions masked, token-weighted over each bin");
         TextTable.Write(context.Output, ["relevance", "docs", "sentences", "tokens", "ppl unsteered", "ppl steered", "ratio"],
             kept.Select(b => (IReadOnlyList<string>)[$"{F(b.Lower, decimals)}-{F(b.Upper, decimals)}", I(b.Documents), I(b.Sentences), I(b.Tokens),
@@ -148,6 +149,22 @@ internal static class EvalCorpusPerplexity
             "perplexity steered / unsteered", [new ChartSeries("steered / unsteered", mids, kept.Select(b => b.Ratio).ToList())],
             [new ChartBaseline("unsteered (ratio 1)", 1)]);
         Charts.SaveAs(plot, Path.Combine(directory, PlotName));
+    }
+
+    /// <summary>A long line broken at spaces, the continuation lines indented.</summary>
+    private static IEnumerable<string> Wrap(string text, int width)
+    {
+        var line = "";
+        foreach (var word in text.Split(' '))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                yield return line;
+                line = "  " + word;
+            }
+            else line = line.Length == 0 ? word : line + " " + word;
+        }
+        yield return line;
     }
 
     /// <summary>SHA-256 of the corpus file, read as a stream, so that shards of different corpora are told apart.</summary>
