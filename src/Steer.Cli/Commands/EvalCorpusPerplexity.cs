@@ -58,7 +58,7 @@ internal static class EvalCorpusPerplexity
             }).ToList(),
         };
         var path = new EvalShardFile(Metric, shard, fingerprint, EvalShardFile.ToElement(header), EvalShardFile.ToElement(data)).Write(directory!);
-        context.Output.WriteLine($"shard {shard}: {result.Documents} documents (every {shard.Count}th from document {shard.Index}); wrote {path}");
+        context.Output.WriteLine($"shard {shard}: {result.Documents} documents (document n goes to shard n mod {shard.Count}); wrote {path}");
         return ExitCodes.Ok;
     }
 
