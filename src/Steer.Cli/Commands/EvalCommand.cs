@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace Steer.Cli.Commands;
 
-/// <summary><c>steer eval perplexity|kl|effect|tokens|wordcount|norms|merge</c>: the post's measurements of steering, on your own texts.</summary>
+/// <summary><c>steer eval perplexity|kl|effect|tokens|wordcount|norms|cloze|merge</c>: the post's measurements of steering, on your own texts.</summary>
 internal static class EvalCommand
 {
     public static Command Create(CliContext context) =>
@@ -14,6 +14,7 @@ internal static class EvalCommand
             EvalTokensCommand.Create(context),
             EvalWordCountCommand.Create(context),
             EvalNormsCommand.Create(context),
+            EvalClozeCommand.Create(context),
             EvalMergeCommand.Create(context),
         };
 }

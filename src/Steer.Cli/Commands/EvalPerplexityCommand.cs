@@ -10,7 +10,8 @@ namespace Steer.Cli.Commands;
 
 /// <summary>
 /// <c>steer eval perplexity [--file NAME=PATH ...] [--topic NAME ...] [--mask N] [--mode overlay|pad|prompting] [steering] [--shard I/N --out DIR] [--json]</c>:
-/// token-weighted perplexity of each topic's sentences, unsteered and steered, and their ratio (the post's §5.2).
+/// token-weighted perplexity of each topic's sentences, unsteered and steered, and their ratio (the post's §5.2);
+/// with <c>--corpus FILE</c>, of a corpus's documents binned by topic relevance (<see cref="EvalCorpusPerplexity"/>).
 /// </summary>
 internal static class EvalPerplexityCommand
 {
@@ -22,7 +23,9 @@ internal static class EvalPerplexityCommand
         var model = new ModelArguments(context);
         var texts = new PerplexityArguments();
         var steering = new SteeringArguments();
-        var sharding = new ShardArguments("sentences (all topics' in order, balanced by length)");
+        var corpus = new CorpusArguments();
+        var sharding = new ShardArguments("sentences (all topics' in order, balanced by length; with --corpus, every Nth document)",
+            "with --corpus, the directory for bins.csv, bins.json and ratio-vs-relevance.png.");
         var json = new Option<bool>("--json")
         {
             Description = "Print {\"topics\":[{\"name\":...,\"tokens\":n,\"perplexity_unsteered\":x,\"perplexity_steered\":y,\"ratio\":y/x}]}.",
@@ -30,10 +33,12 @@ internal static class EvalPerplexityCommand
         var command = new Command("perplexity", "Perplexity of each topic's sentences without and with steering, and the ratio (below 1: steering makes the text more likely).") { json };
         model.AddTo(command);
         texts.AddTo(command);
+        corpus.AddTo(command);
         steering.AddTo(command);
         sharding.AddTo(command);
         command.SetAction(parse =>
         {
+            if (corpus.Corpus(parse) is { } corpusPath) return RunCorpus(context, parse, model, texts, corpus, steering, sharding, corpusPath, parse.GetValue(json));
             var (shard, directory) = sharding.Parse(parse);
             var allTopics = texts.Topics(parse);
             var topics = shard is null ? allTopics : Topic.ShardOf(allTopics, shard);
@@ -67,6 +72,18 @@ internal static class EvalPerplexityCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int RunCorpus(CliContext context, System.CommandLine.ParseResult parse, ModelArguments model, PerplexityArguments texts, CorpusArguments corpus,
+        SteeringArguments steering, ShardArguments sharding, string path, bool asJson)
+    {
+        if (texts.HasTopics(parse)) throw new SteerException(ErrorKind.InvalidArgument, "give --corpus or topics (--file, --topic), not both");
+        var (shard, directory) = sharding.Parse(parse, outAlone: true);
+        var inputs = new EvalCorpusPerplexity.Inputs(path, corpus.Counter(parse), corpus.BinWidth(parse), corpus.MinDocuments(parse), texts.Options(parse));
+        if (!File.Exists(path)) throw new SteerException(ErrorKind.NotFound, $"{path}: no such corpus file");
+        using var lm = model.Load(parse, EvalSteering.ModelFallback(steering, parse));
+        var choice = EvalSteering.Build(steering, parse, lm);
+        return EvalCorpusPerplexity.Run(context, lm, choice, inputs, shard, directory, asJson);
     }
 
     /// <summary>Joins the shards' topic sums (<see cref="TopicPerplexity.Combine"/>) and prints what one process prints.</summary>

@@ -6,7 +6,7 @@ public sealed class HelpTextSpecs
     public static TheoryData<string> Commands() =>
     [
         "tokenize", "generate", "compare", "score", "vector", "vector inspect", "cache", "eval", "eval perplexity", "eval kl",
-        "eval tokens", "eval wordcount", "eval norms", "sweep", "recipes", "recipes list", "recipes show", "recipes run",
+        "eval tokens", "eval wordcount", "eval norms", "eval cloze", "sweep", "recipes", "recipes list", "recipes show", "recipes run",
         "inspect", "template", "chat", "download", "bench", "debug", "debug make-model", "serve",
     ];
 

@@ -42,6 +42,9 @@ internal sealed class PerplexityArguments
         return new PerplexityOptions { Mode = mode, Mask = parse.GetValue(_mask), TokenBudget = parse.GetValue(_batchTokens) };
     }
 
+    /// <summary>Whether any topic is named (--file or --topic), which a corpus run refuses.</summary>
+    public bool HasTopics(ParseResult parse) => parse.GetValue(_files) is { Length: > 0 } || parse.GetValue(_topics) is { Length: > 0 };
+
     /// <summary>The topics in the order given: files, then built-in sets; the default sets when neither is given.</summary>
     public IReadOnlyList<Topic> Topics(ParseResult parse)
     {

@@ -7,14 +7,15 @@ using Steer.Steering;
 namespace Steer.Cli.Commands.Shared;
 
 /// <summary>--shard I/N and --out DIR of an evaluation that can run as shards (joined by <c>steer eval merge</c>).</summary>
-internal sealed class ShardArguments(string what)
+/// <param name="outAlone">What --out does without --shard, for a command where it has a use of its own; null refuses it.</param>
+internal sealed class ShardArguments(string what, string? outAlone = null)
 {
     private readonly Option<string?> _shard = new("--shard")
     {
         Description = $"I/N: compute only shard I (from 0) of N of the {what} and write DIR/eval-shard-I-of-N.json (needs --out); join the N files with 'steer eval merge'.",
     };
 
-    private readonly Option<string?> _out = new("--out") { Description = "With --shard: the directory for the shard file." };
+    private readonly Option<string?> _out = new("--out") { Description = "With --shard: the directory for the shard file." + (outAlone is null ? "" : $" Without: {outAlone}") };
 
     public void AddTo(Command command)
     {
@@ -26,11 +27,17 @@ internal sealed class ShardArguments(string what)
     public IReadOnlyList<Option> Options => [_shard, _out];
 
     /// <summary>The shard asked for (null for the whole job) and its output directory, checked before any work.</summary>
-    public (Shard? Shard, string? Directory) Parse(ParseResult parse)
+    /// <param name="outAlone">Whether --out may come without --shard here (see the constructor); it is checked as a directory too.</param>
+    public (Shard? Shard, string? Directory) Parse(ParseResult parse, bool outAlone = false)
     {
         var directory = parse.GetValue(_out);
         if (parse.GetValue(_shard) is not { } text)
-            return directory is null ? (null, null) : throw new SteerException(ErrorKind.InvalidArgument, "--out is where --shard writes its shard file; give --shard I/N too");
+        {
+            if (directory is null) return (null, null);
+            if (!outAlone) throw new SteerException(ErrorKind.InvalidArgument, "--out is where --shard writes its shard file; give --shard I/N too");
+            OutputPath.CheckDirectory(directory, "--out");
+            return (null, directory);
+        }
         var shard = Shard.Parse(text);
         if (directory is null) throw new SteerException(ErrorKind.InvalidArgument, "--shard needs --out DIR for the shard file");
         OutputPath.CheckDirectory(directory, "--out");

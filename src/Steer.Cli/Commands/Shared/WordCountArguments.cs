@@ -29,8 +29,11 @@ internal sealed class WordCountArguments
         Sampling.AddTo(command);
     }
 
-    public WordCounter Counter(ParseResult parse) =>
-        new(parse.GetValue(_words) is { } words ? words.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : WordCounter.WeddingWords);
+    public WordCounter Counter(ParseResult parse) => CounterOf(parse.GetValue(_words));
+
+    /// <summary>The counter of a --words value: comma-separated words, or the post's wedding words when null.</summary>
+    public static WordCounter CounterOf(string? words) =>
+        new(words is not null ? words.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : WordCounter.WeddingWords);
 
     public WordCountEvaluation Evaluation(ParseResult parse, LanguageModel model) =>
         new(model, Input.Ids(parse, model.Tokenizer), Sampling.Options(parse), Counter(parse));
