@@ -91,9 +91,9 @@ internal static class EvalClozeCommand
     private static ScottPlot.Plot Plot(ClozeResult result)
     {
         var ks = result.Accuracy.Select(a => (double)a.K).ToList();
-        var plot = Charts.Lines($"Cloze accuracy on {result.Kept.Count} items", "K", "P@K",
+        var plot = Charts.Lines($"Cloze accuracy on {result.Kept.Count} items", "K (log scale)", "P@K",
             [new ChartSeries("unsteered", ks, result.Accuracy.Select(a => a.Unsteered).ToList()),
-             new ChartSeries("steered", ks, result.Accuracy.Select(a => a.Steered).ToList())], [], integerX: true);
+             new ChartSeries("steered", ks, result.Accuracy.Select(a => a.Steered).ToList())], [], logX: true);
         plot.Axes.SetLimitsY(-0.02, 1.02);                                    // a share: the whole 0..1 range, whatever the values
         return plot;
     }

@@ -28,14 +28,16 @@ public static partial class Charts
     });
 
     /// <summary>Lines with markers, one colour each; a baseline shares its line's colour when their labels match, else it is grey.</summary>
+    /// <param name="logX">A log10 x axis labelled in the values (all x must be positive), e.g. cloze accuracy at K = 1..10,000.</param>
     public static Plot Lines(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series,
-        IReadOnlyList<ChartBaseline> baselines, bool integerX = false)
+        IReadOnlyList<ChartBaseline> baselines, bool integerX = false, bool logX = false)
     {
         var plot = NewPlot(title, xLabel, yLabel);
         var palette = new ScottPlot.Palettes.Category10();
         for (var i = 0; i < series.Count; i++)
         {
-            var line = plot.Add.Scatter(series[i].Xs.ToArray(), series[i].Ys.ToArray(), palette.GetColor(i));
+            var xs = series[i].Xs.Select(x => logX ? Math.Log10(x) : x).ToArray();
+            var line = plot.Add.Scatter(xs, series[i].Ys.ToArray(), palette.GetColor(i));
             line.LegendText = series[i].Label;
             line.LineWidth = 2;
             line.MarkerSize = 6;
@@ -46,7 +48,8 @@ public static partial class Charts
             var rule = plot.Add.HorizontalLine(baseline.Y, 1.5f, index >= 0 ? palette.GetColor(index) : Colors.Gray, LinePattern.Dashed);
             rule.LegendText = baseline.Label;
         }
-        if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (logX) plot.Axes.Bottom.TickGenerator = LogTicks(series.SelectMany(s => s.Xs).Select(Math.Log10).ToList());
+        else if (integerX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         // Below the data area, so the legend never hides a line.
         plot.Legend.Orientation = Orientation.Horizontal;
         plot.ShowLegend(Edge.Bottom);
@@ -90,7 +93,11 @@ public static partial class Charts
         if (ticks.Length < 3) ticks = Candidates(1, 2, 3, 4, 5, 6, 7, 8, 9);
         var generator = new ScottPlot.TickGenerators.NumericManual();
         foreach (var tick in ticks)
-            generator.AddMajor(tick, Math.Pow(10, tick).ToString("G3", System.Globalization.CultureInfo.InvariantCulture));
+        {
+            var value = Math.Pow(10, tick);
+            // "5,000" rather than G3's "5E+03"; fractions and huge values stay in G3.
+            generator.AddMajor(tick, value.ToString(value >= 1000 && value < 1e7 ? "N0" : "G3", System.Globalization.CultureInfo.InvariantCulture));
+        }
         return generator;
     }
 

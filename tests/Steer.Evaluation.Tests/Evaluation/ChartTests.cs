@@ -42,6 +42,21 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void Lines_on_a_log_x_axis_place_each_point_at_log10_of_x_and_label_ticks_in_the_values()
+    {
+        var plot = Charts.Lines("cloze", "K", "P@K", [new ChartSeries("unsteered", [1, 10, 1000, 10000], [0, 0.1, 0.2, 0.3])], [], logX: true);
+
+        var scatter = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ShouldHaveSingleItem();
+        scatter.Data.GetScatterPoints().Select(p => p.X).ShouldBe([0, 1, 3, 4]);
+        plot.GetImage(Charts.Width, Charts.Height).Dispose();   // ticks are generated when the plot is drawn
+        var labels = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).Select(t => t.Label).ToList();
+        labels.ShouldContain("1");
+        labels.ShouldContain("1,000");
+        labels.ShouldContain("10,000");
+        labels.ShouldNotContain("1E+03");
+    }
+
+    [Fact]
     public void A_scatter_against_the_diagonal_is_written_as_png_and_svg_and_draws_the_y_equals_x_line()
     {
         // Arrange
