@@ -52,7 +52,17 @@ internal static unsafe class Q8DotKernel
         {
             var w = weights + (long)v * inner;
             var ws = scales + (long)v * blocks;
-            for (var row = 0; row < x.Rows; row++)
+            var row = 0;
+            if (level == Q8Level.Avx2)
+                for (; row + 2 <= x.Rows; row += 2)
+                {
+                    var xq = x.Quants + (long)row * inner;
+                    var xs = x.Scales + (long)row * blocks;
+                    var (a, b) = DotAvx2Twice(w, ws, xq, xs, xq + inner, xs + blocks, blocks);
+                    y[(long)row * outputs + v] = a + (bias is null ? 0f : bias[v]);
+                    y[(long)(row + 1) * outputs + v] = b + (bias is null ? 0f : bias[v]);
+                }
+            for (; row < x.Rows; row++)
             {
                 var xq = x.Quants + (long)row * inner;
                 var xs = x.Scales + (long)row * blocks;
@@ -110,6 +120,32 @@ internal static unsafe class Q8DotKernel
             x += 32;
         }
         return Vector256.Sum(sum);
+    }
+
+    /// <summary>
+    /// <see cref="DotAvx2"/> of one weight row with two activation rows: the weights are loaded and made unsigned once,
+    /// and the two sums are independent chains (one row alone waits on its own fused multiply-adds). Each row's sum is
+    /// formed exactly as <see cref="DotAvx2"/> forms it, so a row's result does not depend on its neighbour.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (float, float) DotAvx2Twice(sbyte* w, float* ws, sbyte* xa, float* xsa, sbyte* xb, float* xsb, int blocks)
+    {
+        var ones = Vector256.Create((short)1);
+        Vector256<float> sumA = Vector256<float>.Zero, sumB = Vector256<float>.Zero;
+        for (var b = 0; b < blocks; b++)
+        {
+            Sse.Prefetch1(w + PrefetchBytes);
+            var signed = Vector256.Load(w);
+            var magnitude = Avx2.Abs(signed);
+            var pairsA = Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(Vector256.Load(xa), signed));
+            var pairsB = Avx2.MultiplyAddAdjacent(magnitude, Avx2.Sign(Vector256.Load(xb), signed));
+            sumA = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairsA, ones)), Vector256.Create(ws[b] * xsa[b]), sumA);
+            sumB = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(pairsB, ones)), Vector256.Create(ws[b] * xsb[b]), sumB);
+            w += 32;
+            xa += 32;
+            xb += 32;
+        }
+        return (Vector256.Sum(sumA), Vector256.Sum(sumB));
     }
 
     /// <summary>The reference the vector paths are tested against, and the fallback without AVX2.</summary>
