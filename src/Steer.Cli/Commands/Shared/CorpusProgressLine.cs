@@ -11,7 +11,7 @@ namespace Steer.Cli.Commands.Shared;
 internal sealed class CorpusProgressLine(TextWriter error, bool enabled) : IProgress<CorpusProgress>, IDisposable
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private int _width;
+    private readonly StatusLine _line = new(error);
 
     public void Report(CorpusProgress value)
     {
@@ -20,16 +20,8 @@ internal sealed class CorpusProgressLine(TextWriter error, bool enabled) : IProg
         var eta = value.FileShare is > 0.01 and < 1 ? $", ETA {ProgressBar.Format(elapsed * ((1 - value.FileShare) / value.FileShare))}" : "";
         var line = string.Create(CultureInfo.InvariantCulture,
             $"scoring corpus: {value.FileShare:P0} read, {value.Documents} documents, {value.Sentences} sentences scored, {ProgressBar.Format(elapsed)}{eta}");
-        error.Write("\r" + line.PadRight(_width));
-        error.Flush();
-        _width = line.Length;
+        _line.Draw(line);
     }
 
-    public void Dispose()
-    {
-        if (_width == 0) return;
-        error.Write("\r" + new string(' ', _width) + "\r");
-        error.Flush();
-        _width = 0;
-    }
+    public void Dispose() => _line.Dispose();
 }

@@ -46,7 +46,7 @@ internal sealed class TokenProgress(TextWriter error, bool enabled, int? expecte
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _drawn = TimeSpan.Zero;
     private int _tokens;
-    private int _width;
+    private readonly StatusLine _line = new(error);
 
     /// <summary>Counts one generated token (thread-safe enough for the one generating thread).</summary>
     public void Token()
@@ -58,16 +58,8 @@ internal sealed class TokenProgress(TextWriter error, bool enabled, int? expecte
         _drawn = elapsed;
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{doing}: {_tokens}{(expected is { } total ? $"/{total}" : "")} {units}, {_tokens / elapsed.TotalSeconds:F1}/s, {ProgressBar.Format(elapsed)}");
-        error.Write("\r" + line.PadRight(_width));
-        error.Flush();
-        _width = line.Length;
+        _line.Draw(line);
     }
 
-    public void Dispose()
-    {
-        if (_width == 0) return;
-        error.Write("\r" + new string(' ', _width) + "\r");
-        error.Flush();
-        _width = 0;
-    }
+    public void Dispose() => _line.Dispose();
 }
