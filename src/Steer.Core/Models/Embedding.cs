@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -20,6 +21,9 @@ internal sealed class Embedding : nn.Module
 
     /// <param name="ids">[batch, pos] int64</param>
     /// <returns>[batch, pos, d_model]</returns>
-    public Tensor Lookup(Tensor ids) =>
-        _weight.index_select(0, ids.reshape(-1)).view(ids.shape[0], ids.shape[1], -1);
+    public Tensor Lookup(Tensor ids)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Embedding);
+        return _weight.index_select(0, ids.reshape(-1)).view(ids.shape[0], ids.shape[1], -1);
+    }
 }

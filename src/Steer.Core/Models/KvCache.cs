@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Runtime.Kernels;
 using static TorchSharp.torch;
 
@@ -35,6 +36,7 @@ public sealed class KvCache : IDisposable
     /// <param name="value">[batch, heads, new_pos, head_dim]</param>
     internal (Tensor Keys, Tensor Values) Append(int layer, Tensor key, Tensor value)
     {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.CacheWrites);
         var added = key.shape[2];
         if (Length + added > Capacity)
             throw new SteerException(ErrorKind.InvalidArgument, $"the sequence would exceed the KV cache's {Capacity} positions");

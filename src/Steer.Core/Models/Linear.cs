@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -57,6 +58,7 @@ internal sealed class Linear : nn.Module
     /// <returns>[batch, pos, out]</returns>
     public Tensor Forward(Tensor x)
     {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.WeightProducts);
         var batch = x.shape[0];
         var positions = x.shape[1];
         var rows = x.reshape(batch * positions, -1);

@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using static TorchSharp.torch;
 
 namespace Steer.Models;
@@ -24,6 +25,15 @@ internal sealed class ResidualStream(Tensor initial)
         if (_owned && !ReferenceEquals(Current, output)) Current.Dispose();
         Current = output;
         _owned = madeHere;
+    }
+
+    /// <summary>A block's residual connection: its sublayer's output added to the stream, as a new tensor.</summary>
+    /// <param name="residual">[batch, pos, d_model]</param>
+    /// <param name="output">[batch, pos, d_model]</param>
+    public static Tensor Add(Tensor residual, Tensor output)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.ResidualAdds);
+        return residual + output;
     }
 
     /// <summary>

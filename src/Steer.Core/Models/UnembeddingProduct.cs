@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Runtime.Kernels;
 using static TorchSharp.torch;
 
@@ -23,8 +24,11 @@ internal sealed class UnembeddingProduct : IDisposable
     /// <param name="rows">[m, d_model]</param>
     /// <param name="unembedding">[vocab, d_model]</param>
     /// <returns>[m, vocab], float32 for int8, else in the rows' dtype</returns>
-    public Tensor Multiply(Tensor rows, Tensor unembedding) =>
-        _int8?.Multiply(rows, bias: null) ?? Linear.Multiply(rows, unembedding, null, LinearLayout.OutputMajor, rows.dtype);
+    public Tensor Multiply(Tensor rows, Tensor unembedding)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Logits);
+        return _int8?.Multiply(rows, bias: null) ?? Linear.Multiply(rows, unembedding, null, LinearLayout.OutputMajor, rows.dtype);
+    }
 
     public void Dispose() => _int8?.Dispose();
 }

@@ -85,6 +85,48 @@ public sealed class BenchCommandSpecs
     }
 
     [Fact]
+    public void Bench_profile_breaks_a_decoding_step_down_by_operation_and_reports_its_overhead()
+    {
+        // Act
+        var result = Cli.Run("bench", "--shape", "tiny", "--profile", "--json");
+
+        // Assert: the operations and the rest add up to the profiled step; --profile measures the bandwidth the
+        // overhead needs, and the overhead is the batch-1 step minus the weights' streaming time.
+        result.ExitCode.ShouldBe(0, result.Error);
+        var json = result.Json();
+        var profile = json.GetProperty("decode_profile");
+        profile.GetProperty("steps").GetInt32().ShouldBe(112, "tiny's 128 positions leave 112 steps after the 16-token prompt");
+        var seconds = profile.GetProperty("seconds_per_step");
+        Keys(seconds).ShouldBe(["weight_products", "logits", "norms", "attention", "cache_writes", "activation", "residual_adds", "embedding", "other"]);
+        seconds.EnumerateObject().Where(p => p.Name != "other").ShouldAllBe(p => p.Value.GetDouble() > 0);
+        var step = profile.GetProperty("step_s").GetDouble();
+        seconds.EnumerateObject().Sum(p => p.Value.GetDouble()).ShouldBe(step, tolerance: 1e-9 * step);
+        var bandwidth = json.GetProperty("read_bandwidth_bytes_per_s").GetDouble();
+        var tokens = json.GetProperty("decode_tokens_per_s").GetProperty("1").GetDouble();
+        json.GetProperty("decode_overhead_s").GetDouble().ShouldBe(1 / tokens - json.GetProperty("weight_bytes").GetInt64() / bandwidth, tolerance: 1e-12);
+    }
+
+    [Fact]
+    public void Bench_profile_as_text_is_a_table_within_80_columns()
+    {
+        // Act
+        var result = Cli.Run("bench", "--shape", "tiny", "--profile");
+
+        // Assert
+        result.ExitCode.ShouldBe(0, result.Error);
+        var lines = result.Output.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        lines.ShouldContain(l => l.StartsWith("decode, batch 1: ", StringComparison.Ordinal) && l.Contains(" = weight streaming ") && l.Contains(" + overhead "));
+        var table = Array.FindIndex(lines, l => l.StartsWith("operation ", StringComparison.Ordinal));
+        table.ShouldBeGreaterThan(0);
+        lines[table - 1].ShouldStartWith("decode step, batch 1, 112 steps profiled: ");
+        lines.Skip(table + 1).Take(9).Select(l => l.Split("  ", StringSplitOptions.RemoveEmptyEntries)[0].Trim())
+            .ShouldBe(["weight products", "logits", "norms", "attention", "KV cache writes", "activation", "residual adds", "embedding",
+                "other (sampling, allocation, views, dispatch)"]);
+        lines.ShouldContain(l => l.StartsWith("weight products and logits read ", StringComparison.Ordinal));
+        lines.ShouldAllBe(l => l.Length <= 80);
+    }
+
+    [Fact]
     public void Bench_with_an_unknown_shape_is_a_usage_error()
     {
         // Act

@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Hooks;
 using TorchSharp;
 using TorchSharp.Utils;
@@ -49,12 +50,19 @@ internal sealed class Gpt2Attention : nn.Module
         // The cache stores the hooked keys and values, so later steps attend to what this pass attended to.
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);               // [batch, heads, past+pos, head_dim]
         // The fused kernel never materialises scores or pattern; only a hook on them pays for the explicit path.
-        var z = _scores.IsActive || _pattern.IsActive
-            ? ExplicitAttention(q, k, v, mask, context)
-            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2])
-              ?? nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.IsCausal); // [batch, heads, pos, head_dim]
+        var z = Attend(q, k, v, mask, cache, context);                          // [batch, heads, pos, head_dim]
         z = _z.Apply(z.transpose(1, 2), context);                                // [batch, pos, heads, head_dim]
         return _cProj.Forward(z.reshape(batch, positions, _modelDim));           // [batch, pos, d_model]
+    }
+
+    /// <returns>[batch, heads, pos, head_dim]</returns>
+    private Tensor Attend(Tensor q, Tensor k, Tensor v, AttentionMask mask, KvCache? cache, HookContextFactory context)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Attention);
+        return _scores.IsActive || _pattern.IsActive
+            ? ExplicitAttention(q, k, v, mask, context)
+            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2])
+              ?? nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.IsCausal);
     }
 
     /// <summary>

@@ -39,9 +39,9 @@ internal sealed class Gpt2Block : nn.Module
     {
         var residPre = ResidPre.Apply(input, context);
         var attnOut = _attnOut.Apply(_attn.Forward(Normalize(_ln1, _ln1Normalized, residPre, context), mask, cache, context), context);
-        var residMid = _residMid.Apply(residPre + attnOut, context);
+        var residMid = _residMid.Apply(ResidualStream.Add(residPre, attnOut), context);
         var mlpOut = _mlpOut.Apply(_mlp.Forward(Normalize(_ln2, _ln2Normalized, residMid, context), context), context);
-        return _residPost.Apply(residMid + mlpOut, context);
+        return _residPost.Apply(ResidualStream.Add(residMid, mlpOut), context);
     }
 
     /// <summary>LayerNorm with its hook_normalized between normalising and scale and bias.</summary>

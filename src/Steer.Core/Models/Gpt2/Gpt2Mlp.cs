@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Hooks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -28,7 +29,13 @@ internal sealed class Gpt2Mlp : nn.Module
     public Tensor Forward(Tensor x, HookContextFactory context)
     {
         var pre = _pre.Apply(_cFc.Forward(x), context);                                   // [batch, pos, d_mlp]
-        var post = _post.Apply(nn.functional.gelu(pre, GELU.Approximate.tanh), context); // [batch, pos, d_mlp]
+        var post = _post.Apply(Activate(pre), context);                                   // [batch, pos, d_mlp]
         return _cProj.Forward(post);
+    }
+
+    private static Tensor Activate(Tensor pre)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Activation);
+        return nn.functional.gelu(pre, GELU.Approximate.tanh);
     }
 }

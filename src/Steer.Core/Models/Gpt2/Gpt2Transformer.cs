@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Hooks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -123,6 +124,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         var positionEmbeddings = PositionEmbeddings(ids.shape[1], past, padLengths);
         // Unpadded passes read a view of wpe; a hook that edits in place must not reach the weights.
         var posEmbed = _posEmbed.Apply(_posEmbed.IsActive ? positionEmbeddings.clone() : positionEmbeddings, context);
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Embedding);
         return embed + posEmbed;
     }
 

@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -23,13 +24,25 @@ internal sealed class LayerNorm : nn.Module
     }
 
     /// <param name="x">[batch, pos, d_model]</param>
-    public Tensor Forward(Tensor x) => nn.functional.layer_norm(x, _shape, _weight, _bias, _eps);
+    public Tensor Forward(Tensor x)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Norms);
+        return nn.functional.layer_norm(x, _shape, _weight, _bias, _eps);
+    }
 
     /// <summary>The normalised input before scale and bias (TransformerLens's <c>hook_normalized</c>).</summary>
-    public Tensor Normalize(Tensor x) => nn.functional.layer_norm(x, _shape, eps: _eps);
+    public Tensor Normalize(Tensor x)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Norms);
+        return nn.functional.layer_norm(x, _shape, eps: _eps);
+    }
 
     /// <summary>Applies scale and bias to an already normalised input.</summary>
-    public Tensor Affine(Tensor normalized) => torch.addcmul(_bias, normalized, _weight, One);
+    public Tensor Affine(Tensor normalized)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Norms);
+        return torch.addcmul(_bias, normalized, _weight, One);
+    }
 
     // Held for the process: an implicit Scalar made from a literal for one call can be finalised while libtorch
     // still reads it (only its native handle crosses the call), which made addcmul fail at random with

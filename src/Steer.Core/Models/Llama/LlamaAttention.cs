@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Hooks;
 using Steer.Runtime.Kernels;
 using TorchSharp;
@@ -67,16 +68,26 @@ internal sealed class LlamaAttention : nn.Module
         v = v.transpose(1, 2);                                                                   // [batch, kv_heads, pos, head_dim]
         // The cache holds the key-value heads, not their repeats, with RoPE already applied at absolute positions.
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);                              // [batch, kv_heads, past+pos, head_dim]
-        var z = _scores.IsActive || _pattern.IsActive ? ExplicitAttention(q, k, v, mask, context)
-            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2]) ?? FusedAttention(q, k, v, mask);
+        var z = Attend(q, k, v, mask, cache, context);                                           // [batch, heads, pos, head_dim]
         z = _z.Apply(z.transpose(1, 2), context);                                                // [batch, pos, heads, head_dim]
         return _oProj.Forward(z.reshape(batch, positions, _heads * _headDim));                   // [batch, pos, d_model]
     }
 
     /// <param name="x">[batch, pos, heads, head_dim]</param>
     /// <returns>x with RoPE applied, [batch, pos, heads, head_dim]</returns>
-    private static Tensor Rotate(Tensor x, Tensor cos, Tensor sin) =>
-        RopeKernel.Handles(x, cos) ? RopeKernel.Apply(x, cos, sin) : RotaryEmbedding.Apply(x.transpose(1, 2), cos, sin).transpose(1, 2);
+    private static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Attention);
+        return RopeKernel.Handles(x, cos) ? RopeKernel.Apply(x, cos, sin) : RotaryEmbedding.Apply(x.transpose(1, 2), cos, sin).transpose(1, 2);
+    }
+
+    /// <returns>[batch, heads, pos, head_dim]</returns>
+    private Tensor Attend(Tensor q, Tensor k, Tensor v, AttentionMask mask, KvCache? cache, HookContextFactory context)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Attention);
+        return _scores.IsActive || _pattern.IsActive ? ExplicitAttention(q, k, v, mask, context)
+            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2]) ?? FusedAttention(q, k, v, mask);
+    }
 
     /// <returns>[batch, heads, pos, head_dim]</returns>
     private Tensor FusedAttention(Tensor q, Tensor k, Tensor v, AttentionMask mask)

@@ -44,10 +44,10 @@ internal sealed class LlamaBlock : nn.Module
         var residPre = ResidPre.Apply(input, context);
         var attnIn = Normalize(_inputNorm, _ln1Normalized, residPre, context);
         var attnOut = _attnOut.Apply(_attention.Forward(attnIn, cos, sin, mask, cache, context), context);
-        var residMid = _residMid.Apply(residPre + attnOut, context);
+        var residMid = _residMid.Apply(ResidualStream.Add(residPre, attnOut), context);
         var mlpIn = Normalize(_postAttentionNorm, _ln2Normalized, residMid, context);
         var mlpOut = _mlpOut.Apply(_mlp.Forward(mlpIn, context), context);
-        return _residPost.Apply(residMid + mlpOut, context);
+        return _residPost.Apply(ResidualStream.Add(residMid, mlpOut), context);
     }
 
     /// <summary>RMSNorm with its hook_normalized between normalising and the weight.</summary>

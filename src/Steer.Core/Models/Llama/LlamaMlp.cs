@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Hooks;
 using TorchSharp;
 using TorchSharp.Utils;
@@ -30,7 +31,13 @@ internal sealed class LlamaMlp : nn.Module
     {
         var gate = _pre.Apply(_gate.Forward(x), context);                      // [batch, pos, d_mlp]
         var up = _preLinear.Apply(_up.Forward(x), context);                    // [batch, pos, d_mlp]
-        var post = _post.Apply(nn.functional.silu(gate).mul_(up), context);    // [batch, pos, d_mlp]
+        var post = _post.Apply(Activate(gate, up), context);                   // [batch, pos, d_mlp]
         return _down.Forward(post);
+    }
+
+    private static Tensor Activate(Tensor gate, Tensor up)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Activation);
+        return nn.functional.silu(gate).mul_(up);
     }
 }

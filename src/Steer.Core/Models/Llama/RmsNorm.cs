@@ -1,3 +1,4 @@
+using Steer.Diagnostics;
 using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,7 +24,11 @@ internal sealed class RmsNorm : nn.Module
     }
 
     /// <param name="x">[..., dim]</param>
-    public Tensor Forward(Tensor x) => RmsNormKernel.Handles(x, _weight) ? RmsNormKernel.Apply(x, _weight, _eps) : Scale(Normalize(x));
+    public Tensor Forward(Tensor x)
+    {
+        using var profiled = OperationProfiler.Time(ProfiledOperation.Norms);
+        return RmsNormKernel.Handles(x, _weight) ? RmsNormKernel.Apply(x, _weight, _eps) : Scale(Normalize(x));
+    }
 
     /// <summary>The normalised input before the weight (TransformerLens's <c>hook_normalized</c>), in x's dtype.</summary>
     public Tensor Normalize(Tensor x)
