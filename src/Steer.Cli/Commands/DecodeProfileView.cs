@@ -1,6 +1,7 @@
 using System.Globalization;
 using Steer.Cli.Commands.Shared;
 using Steer.Diagnostics;
+using Steer.Runtime;
 
 namespace Steer.Cli.Commands;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Steer.Architectures;
 using Steer.Generation;
 using Steer.Models;
+using Steer.Runtime;
 using Steer.Steering;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-using Steer.Diagnostics;
+using Steer.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;

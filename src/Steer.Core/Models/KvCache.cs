@@ -1,5 +1,6 @@
-using Steer.Diagnostics;
+using Steer.Runtime;
 using Steer.Runtime.Kernels;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Steer.Models;
@@ -12,16 +13,23 @@ public sealed class KvCache : IDisposable
 {
     private readonly Tensor[] _keys;    // per layer [batch, heads, capacity, head_dim]
     private readonly Tensor[] _values;  // per layer [batch, heads, capacity, head_dim]
+    private readonly CacheWriteKernel?[] _keyWriters, _valueWriters;
+    private bool _disposed;
 
     internal KvCache(int layers, long batch, long heads, long capacity, long headDim, ScalarType dtype, Device device)
     {
         Capacity = capacity;
         _keys = new Tensor[layers];
         _values = new Tensor[layers];
+        _keyWriters = new CacheWriteKernel?[layers];
+        _valueWriters = new CacheWriteKernel?[layers];
         for (var layer = 0; layer < layers; layer++)
         {
             _keys[layer] = empty([batch, heads, capacity, headDim], dtype, device).DetachFromDisposeScope();
             _values[layer] = empty([batch, heads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+            if (device.type != DeviceType.CPU) continue;
+            _keyWriters[layer] = new CacheWriteKernel(_keys[layer]);
+            _valueWriters[layer] = new CacheWriteKernel(_values[layer]);
         }
     }
 
@@ -36,12 +44,21 @@ public sealed class KvCache : IDisposable
     /// <param name="value">[batch, heads, new_pos, head_dim]</param>
     internal (Tensor Keys, Tensor Values) Append(int layer, Tensor key, Tensor value)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);   // the writers hold raw addresses into the freed tensors
         using var profiled = OperationProfiler.Time(ProfiledOperation.CacheWrites);
         var added = key.shape[2];
         if (Length + added > Capacity)
             throw new SteerException(ErrorKind.InvalidArgument, $"the sequence would exceed the KV cache's {Capacity} positions");
-        _keys[layer].narrow(2, Length, added).copy_(key);
-        _values[layer].narrow(2, Length, added).copy_(value);
+        if (added == 1 && _keyWriters[layer] is { } keys && keys.Handles(key) && _valueWriters[layer] is { } values && values.Handles(value))
+        {
+            keys.Write(key, Length);
+            values.Write(value, Length);
+        }
+        else
+        {
+            _keys[layer].narrow(2, Length, added).copy_(key);
+            _values[layer].narrow(2, Length, added).copy_(value);
+        }
         return (_keys[layer].narrow(2, 0, Length + added), _values[layer].narrow(2, 0, Length + added));
     }
 
@@ -62,6 +79,7 @@ public sealed class KvCache : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         foreach (var t in _keys) t.Dispose();
         foreach (var t in _values) t.Dispose();
     }

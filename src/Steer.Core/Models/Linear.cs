@@ -1,4 +1,4 @@
-using Steer.Diagnostics;
+using Steer.Runtime;
 using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -59,8 +59,9 @@ internal sealed class Linear : nn.Module
     public Tensor Forward(Tensor x)
     {
         using var profiled = OperationProfiler.Time(ProfiledOperation.WeightProducts);
-        var batch = x.shape[0];
-        var positions = x.shape[1];
+        // size() rather than shape: each read of shape crosses into libtorch once per dimension and allocates.
+        var batch = x.size(0);
+        var positions = x.size(1);
         var rows = x.reshape(batch * positions, -1);
         var y = _quantized is { } q8 ? q8.Multiply(rows, _bias) : Multiply(rows, _weight, _bias, _layout, x.dtype);
         return y.view(batch, positions, -1);

@@ -1,4 +1,4 @@
-using Steer.Diagnostics;
+using Steer.Runtime;
 using static TorchSharp.torch;
 
 namespace Steer.Models;

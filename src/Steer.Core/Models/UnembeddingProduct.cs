@@ -1,4 +1,4 @@
-using Steer.Diagnostics;
+using Steer.Runtime;
 using Steer.Runtime.Kernels;
 using static TorchSharp.torch;
 

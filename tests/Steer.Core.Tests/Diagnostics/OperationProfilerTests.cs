@@ -1,5 +1,6 @@
 using Steer.Architectures;
 using Steer.Diagnostics;
+using Steer.Runtime;
 using static TorchSharp.torch;
 
 namespace Steer.Tests.Diagnostics;

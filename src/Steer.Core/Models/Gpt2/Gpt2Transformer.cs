@@ -1,5 +1,5 @@
-using Steer.Diagnostics;
 using Steer.Hooks;
+using Steer.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;

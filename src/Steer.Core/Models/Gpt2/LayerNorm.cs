@@ -1,4 +1,5 @@
-using Steer.Diagnostics;
+using Steer.Runtime;
+using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -27,21 +28,27 @@ internal sealed class LayerNorm : nn.Module
     public Tensor Forward(Tensor x)
     {
         using var profiled = OperationProfiler.Time(ProfiledOperation.Norms);
-        return nn.functional.layer_norm(x, _shape, _weight, _bias, _eps);
+        return LayerNormKernel.Handles(x, _weight, _bias)
+            ? LayerNormKernel.Apply(x, _weight, _bias, _eps)
+            : nn.functional.layer_norm(x, _shape, _weight, _bias, _eps);
     }
 
     /// <summary>The normalised input before scale and bias (TransformerLens's <c>hook_normalized</c>).</summary>
     public Tensor Normalize(Tensor x)
     {
         using var profiled = OperationProfiler.Time(ProfiledOperation.Norms);
-        return nn.functional.layer_norm(x, _shape, eps: _eps);
+        return LayerNormKernel.Handles(x, _weight, _bias)
+            ? LayerNormKernel.Normalize(x, _weight, _eps)
+            : nn.functional.layer_norm(x, _shape, eps: _eps);
     }
 
     /// <summary>Applies scale and bias to an already normalised input.</summary>
     public Tensor Affine(Tensor normalized)
     {
         using var profiled = OperationProfiler.Time(ProfiledOperation.Norms);
-        return torch.addcmul(_bias, normalized, _weight, One);
+        return LayerNormKernel.Handles(normalized, _weight, _bias)
+            ? LayerNormKernel.Affine(normalized, _weight, _bias)
+            : torch.addcmul(_bias, normalized, _weight, One);
     }
 
     // Held for the process: an implicit Scalar made from a literal for one call can be finalised while libtorch

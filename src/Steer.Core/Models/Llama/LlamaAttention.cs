@@ -1,5 +1,5 @@
-using Steer.Diagnostics;
 using Steer.Hooks;
+using Steer.Runtime;
 using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Utils;

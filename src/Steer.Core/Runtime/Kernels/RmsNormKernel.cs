@@ -32,7 +32,7 @@ internal static unsafe class RmsNormKernel
     {
         var dim = (int)weight.numel();
         var rows = (int)(x.numel() / dim);
-        var result = empty(x.shape, x.dtype, x.device);
+        var result = empty_like(x);   // x is contiguous (Handles), so the result is too
         var row = _row is { } buffer && buffer.Length >= dim ? buffer : _row = new float[Math.Max(dim, 1024)];
         var bfloat16 = x.dtype == ScalarType.BFloat16;
         fixed (byte* px = x.bytes)

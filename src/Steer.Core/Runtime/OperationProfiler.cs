@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Steer.Diagnostics;
+namespace Steer.Runtime;
 
 /// <summary>The kinds of work a forward pass is split into by <c>steer bench --profile</c>.</summary>
 public enum ProfiledOperation
