@@ -18,6 +18,8 @@ internal sealed class Linear : nn.Module
     [ComponentName(Name = "bias")] private readonly Parameter? _bias;    // [out]
     private readonly LinearLayout _layout;
     private Q8Matrix? _quantized;
+    private SmallBatchLinear.KernelWeight? _kernel;
+    private bool _kernelChecked;
 
     public Linear(string name, long inFeatures, long outFeatures, LinearLayout layout, bool bias, ScalarType dtype, Device device) : base(name)
     {
@@ -62,9 +64,24 @@ internal sealed class Linear : nn.Module
         // size() rather than shape: each read of shape crosses into libtorch once per dimension and allocates.
         var batch = x.size(0);
         var positions = x.size(1);
+        if (_quantized is null && Kernel is { } described
+            && SmallBatchLinear.TryMultiply(x, _weight, _bias, described, [batch, positions, described.Outputs]) is { } product)
+            return product;
         var rows = x.reshape(batch * positions, -1);
         var y = _quantized is { } q8 ? q8.Multiply(rows, _bias) : Multiply(rows, _weight, _bias, _layout, x.dtype);
         return y.view(batch, positions, -1);
+    }
+
+    /// <summary>The decode kernels' view of the weight, read on first use (null where they cannot take it).</summary>
+    private SmallBatchLinear.KernelWeight? Kernel
+    {
+        get
+        {
+            if (_kernelChecked) return _kernel;
+            _kernel = SmallBatchLinear.Describe(_weight, _bias, _layout == LinearLayout.OutputMajor);
+            _kernelChecked = true;
+            return _kernel;
+        }
     }
 
     /// <summary>x [m, in] times a weight of the given layout, plus the bias if any.</summary>

@@ -1,5 +1,6 @@
 using Steer.Hooks;
 using Steer.Runtime;
+using Steer.Runtime.Kernels;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -36,6 +37,6 @@ internal sealed class Gpt2Mlp : nn.Module
     private static Tensor Activate(Tensor pre)
     {
         using var profiled = OperationProfiler.Time(ProfiledOperation.Activation);
-        return nn.functional.gelu(pre, GELU.Approximate.tanh);
+        return GeluKernel.Handles(pre) ? GeluKernel.Apply(pre) : nn.functional.gelu(pre, GELU.Approximate.tanh);
     }
 }
