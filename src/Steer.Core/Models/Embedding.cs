@@ -24,6 +24,6 @@ internal sealed class Embedding : nn.Module
     public Tensor Lookup(Tensor ids)
     {
         using var profiled = OperationProfiler.Time(ProfiledOperation.Embedding);
-        return _weight.index_select(0, ids.reshape(-1)).view(ids.shape[0], ids.shape[1], -1);
+        return _weight.index_select(0, ids.reshape(-1)).view(ids.size(0), ids.size(1), -1);
     }
 }

@@ -46,7 +46,7 @@ public sealed class KvCache : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);   // the writers hold raw addresses into the freed tensors
         using var profiled = OperationProfiler.Time(ProfiledOperation.CacheWrites);
-        var added = key.shape[2];
+        var added = key.size(2);
         if (Length + added > Capacity)
             throw new SteerException(ErrorKind.InvalidArgument, $"the sequence would exceed the KV cache's {Capacity} positions");
         if (added == 1 && _keyWriters[layer] is { } keys && keys.Handles(key) && _valueWriters[layer] is { } values && values.Handles(value))

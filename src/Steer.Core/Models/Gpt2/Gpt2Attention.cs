@@ -40,8 +40,8 @@ internal sealed class Gpt2Attention : nn.Module
     /// <returns>[batch, pos, d_model], before the residual add</returns>
     public Tensor Forward(Tensor x, AttentionMask mask, KvCache? cache, HookContextFactory context)
     {
-        var batch = x.shape[0];
-        var positions = x.shape[1];
+        var batch = x.size(0);
+        var positions = x.size(1);
         var qkv = _cAttn.Forward(x).view(batch, positions, 3, _heads, _headDim); // [batch, pos, 3, heads, head_dim]
         // Hooks see [batch, pos, head, d_head] views of qkv, so an in-place edit takes effect too.
         var q = _q.Apply(qkv.select(2, 0), context).transpose(1, 2);            // [batch, heads, pos, head_dim]
@@ -61,7 +61,7 @@ internal sealed class Gpt2Attention : nn.Module
         using var profiled = OperationProfiler.Time(ProfiledOperation.Attention);
         return _scores.IsActive || _pattern.IsActive
             ? ExplicitAttention(q, k, v, mask, context)
-            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2])
+            : cache?.AttendOneQuery(_layer, q, mask, k.size(2))
               ?? nn.functional.scaled_dot_product_attention(q, k, v, mask.Mask, is_casual: mask.IsCausal);
     }
 
@@ -75,7 +75,7 @@ internal sealed class Gpt2Attention : nn.Module
     private Tensor ExplicitAttention(Tensor q, Tensor k, Tensor v, AttentionMask mask, HookContextFactory context)
     {
         var scores = q.matmul(k.transpose(2, 3)).div_(Math.Sqrt(_headDim));      // [batch, heads, pos, past+pos]
-        if (mask.Allowed(q.shape[2], k.shape[2], q.device) is { } allowed)
+        if (mask.Allowed(q.size(2), k.size(2), q.device) is { } allowed)
             scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
         scores = _scores.Apply(scores, context);
         var pattern = _pattern.Apply(scores.softmax(-1), context);                 // [batch, heads, pos, past+pos]

@@ -80,7 +80,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     private Tensor? Run(ForwardInput input, int firstLayer, Tensor? residPre, HookPoint? last)
     {
         var ids = input.Ids;                                   // [batch, pos]
-        var positions = ids.shape[1];
+        var positions = ids.size(1);
         var past = input.Cache?.Length ?? 0;
         if (past + positions > Config.ContextLength)
             throw new SteerException(ErrorKind.InvalidArgument,
@@ -113,7 +113,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
         if (input.LastPositionOnly) normalized = normalized.narrow(1, positions - 1, 1);
         var final = _lnF.Affine(normalized);                                    // [batch, pos', d_model]
         var rows = final.reshape(-1, Config.ModelDim);                          // [batch·pos', d_model]
-        var logits = _logits.Multiply(rows, _wte.Weight).view(final.shape[0], final.shape[1], -1);   // [batch, pos', vocab]
+        var logits = _logits.Multiply(rows, _wte.Weight).view(final.size(0), final.size(1), -1);   // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
     }
 
@@ -121,7 +121,7 @@ internal sealed class Gpt2Transformer : nn.Module, ITransformer
     private Tensor Embed(Tensor ids, int[] padLengths, long past, HookContextFactory context)
     {
         var embed = _embed.Apply(_wte.Lookup(ids), context);   // [batch, pos, d_model]
-        var positionEmbeddings = PositionEmbeddings(ids.shape[1], past, padLengths);
+        var positionEmbeddings = PositionEmbeddings(ids.size(1), past, padLengths);
         // Unpadded passes read a view of wpe; a hook that edits in place must not reach the weights.
         var posEmbed = _posEmbed.Apply(_posEmbed.IsActive ? positionEmbeddings.clone() : positionEmbeddings, context);
         using var profiled = OperationProfiler.Time(ProfiledOperation.Embedding);

@@ -56,8 +56,8 @@ internal sealed class LlamaAttention : nn.Module
     /// <returns>[batch, pos, d_model], before the residual add</returns>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, AttentionMask mask, KvCache? cache, HookContextFactory context)
     {
-        var batch = x.shape[0];
-        var positions = x.shape[1];
+        var batch = x.size(0);
+        var positions = x.size(1);
         var q = _q.Apply(_qProj.Forward(x).view(batch, positions, _heads, _headDim), context);    // [batch, pos, heads, head_dim]
         var k = _k.Apply(_kProj.Forward(x).view(batch, positions, _kvHeads, _headDim), context);  // [batch, pos, kv_heads, head_dim]
         var v = _v.Apply(_vProj.Forward(x).view(batch, positions, _kvHeads, _headDim), context);
@@ -86,14 +86,14 @@ internal sealed class LlamaAttention : nn.Module
     {
         using var profiled = OperationProfiler.Time(ProfiledOperation.Attention);
         return _scores.IsActive || _pattern.IsActive ? ExplicitAttention(q, k, v, mask, context)
-            : cache?.AttendOneQuery(_layer, q, mask, k.shape[2]) ?? FusedAttention(q, k, v, mask);
+            : cache?.AttendOneQuery(_layer, q, mask, k.size(2)) ?? FusedAttention(q, k, v, mask);
     }
 
     /// <returns>[batch, heads, pos, head_dim]</returns>
     private Tensor FusedAttention(Tensor q, Tensor k, Tensor v, AttentionMask mask)
     {
         var group = _heads / _kvHeads;
-        var (batch, positions) = (q.shape[0], q.shape[2]);
+        var (batch, positions) = (q.size(0), q.size(2));
         if (group > 1 && positions == 1)
         {
             // A decoding step: the heads sharing a key-value head become that head's queries, so the cache is read
@@ -114,7 +114,7 @@ internal sealed class LlamaAttention : nn.Module
     {
         var (keys, values) = Repeat(k, v);                                                       // [batch, heads, past+pos, head_dim]
         var scores = q.matmul(keys.transpose(2, 3)).div_(Math.Sqrt(_headDim));                   // [batch, heads, pos, past+pos]
-        if (mask.Allowed(q.shape[2], keys.shape[2], q.device) is { } allowed)
+        if (mask.Allowed(q.size(2), keys.size(2), q.device) is { } allowed)
             scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
         scores = _scores.Apply(scores, context);
         var pattern = _pattern.Apply(scores.softmax(-1, ScalarType.Float32).to(q.dtype), context);

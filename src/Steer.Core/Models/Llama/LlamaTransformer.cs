@@ -94,7 +94,7 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
     private Tensor? Run(ForwardInput input, int firstLayer, Tensor? residPre, HookPoint? last)
     {
         var ids = input.Ids;                                                     // [batch, pos]
-        var positions = ids.shape[1];
+        var positions = ids.size(1);
         var past = input.Cache?.Length ?? 0;
         if (past + positions > Config.ContextLength)
             throw new SteerException(ErrorKind.InvalidArgument,
@@ -137,7 +137,7 @@ internal sealed class LlamaTransformer : nn.Module, ITransformer
         }
         else final = _model.Norm.Forward(input.LastPositionOnly ? x.narrow(1, positions - 1, 1) : x);
         var rows = final.reshape(-1, Config.ModelDim);                          // [batch·pos', d_model]
-        var logits = _logits.Multiply(rows, Unembedding).view(final.shape[0], final.shape[1], -1);   // [batch, pos', vocab]
+        var logits = _logits.Multiply(rows, Unembedding).view(final.size(0), final.size(1), -1);   // [batch, pos', vocab]
         return logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32);
     }
 
