@@ -53,12 +53,14 @@ internal static unsafe class Q8DotKernel
             var w = weights + (long)v * inner;
             var ws = scales + (long)v * blocks;
             var row = 0;
-            if (level == Q8Level.Avx2)
+            if (level is Q8Level.Avx2 or Q8Level.AvxVnni)
                 for (; row + 2 <= x.Rows; row += 2)
                 {
                     var xq = x.Quants + (long)row * inner;
                     var xs = x.Scales + (long)row * blocks;
-                    var (a, b) = DotAvx2Twice(w, ws, xq, xs, xq + inner, xs + blocks, blocks);
+                    var (a, b) = level == Q8Level.AvxVnni
+                        ? DotVnniTwice(w, ws, xq, xs, xq + inner, xs + blocks, blocks)
+                        : DotAvx2Twice(w, ws, xq, xs, xq + inner, xs + blocks, blocks);
                     y[(long)row * outputs + v] = a + (bias is null ? 0f : bias[v]);
                     y[(long)(row + 1) * outputs + v] = b + (bias is null ? 0f : bias[v]);
                 }
@@ -102,6 +104,48 @@ internal static unsafe class Q8DotKernel
             s0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(ws[b] * xs[b]), s0);
         }
         return Vector256.Sum(s0 + s1);
+    }
+
+    /// <summary>
+    /// <see cref="DotVnni"/> of one weight row with two activation rows (a compare batch's unsteered and steered row):
+    /// the weights are loaded and made unsigned once, and each row's two chains are formed exactly as
+    /// <see cref="DotVnni"/> forms them, so a row's result does not depend on its neighbour.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (float, float) DotVnniTwice(sbyte* w, float* ws, sbyte* xa, float* xsa, sbyte* xb, float* xsb, int blocks)
+    {
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+        Vector256<float> b0 = Vector256<float>.Zero, b1 = Vector256<float>.Zero;
+        var b = 0;
+        for (; b + 2 <= blocks; b += 2)
+        {
+            Sse.Prefetch1(w + PrefetchBytes);
+            var w0 = Vector256.Load(w);
+            var w1 = Vector256.Load(w + 32);
+            var m0 = Avx2.Abs(w0);
+            var m1 = Avx2.Abs(w1);
+            var pa0 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, m0, Avx2.Sign(Vector256.Load(xa), w0));
+            var pa1 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, m1, Avx2.Sign(Vector256.Load(xa + 32), w1));
+            var pb0 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, m0, Avx2.Sign(Vector256.Load(xb), w0));
+            var pb1 = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, m1, Avx2.Sign(Vector256.Load(xb + 32), w1));
+            a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pa0), Vector256.Create(ws[b] * xsa[b]), a0);
+            a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pa1), Vector256.Create(ws[b + 1] * xsa[b + 1]), a1);
+            b0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pb0), Vector256.Create(ws[b] * xsb[b]), b0);
+            b1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pb1), Vector256.Create(ws[b + 1] * xsb[b + 1]), b1);
+            w += 64;
+            xa += 64;
+            xb += 64;
+        }
+        if (b < blocks)
+        {
+            var w0 = Vector256.Load(w);
+            var m0 = Avx2.Abs(w0);
+            var pa = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, m0, Avx2.Sign(Vector256.Load(xa), w0));
+            var pb = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, m0, Avx2.Sign(Vector256.Load(xb), w0));
+            a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pa), Vector256.Create(ws[b] * xsa[b]), a0);
+            b0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(pb), Vector256.Create(ws[b] * xsb[b]), b0);
+        }
+        return (Vector256.Sum(a0 + a1), Vector256.Sum(b0 + b1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
