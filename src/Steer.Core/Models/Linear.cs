@@ -93,7 +93,8 @@ internal sealed class Linear : nn.Module
     /// Decoding (a few rows) is a memory-bound matrix-vector product: the SIMD kernels stream it as fast as MKL for
     /// float32 and about twice as fast as libtorch for bfloat16 (Runtime/Kernels). Prompt passes stay on libtorch's
     /// GEMM, which wants 2-D inputs (a 3-D bfloat16 input is ~25x slower), in float32 for bfloat16 weights where the
-    /// CPU has no bfloat16 arithmetic (<see cref="BFloat16Products"/>).
+    /// CPU has no bfloat16 arithmetic (<see cref="BFloat16Products"/>), except float32 input-major products on CPUs
+    /// where libtorch's GEMM is the slower one (<see cref="PromptProducts"/>).
     /// </remarks>
     public static Tensor Multiply(Tensor x, Tensor weight, Tensor? bias, LinearLayout layout, ScalarType resultType)
     {
@@ -110,6 +111,7 @@ internal sealed class Linear : nn.Module
         {
             // The input-major kernel always adds a bias; a bias-free input-major layer stays on libtorch.
             if (kernel && bias is not null) return SmallBatchLinear.InputMajor(x, weight, bias);
+            if (bias is not null && PromptProducts.TryInputMajor(x, weight, bias) is { } product) return product;
             return bias is null ? x.matmul(weight) : bias.addmm(x, weight);
         }
         if (!kernel) return nn.functional.linear(x, weight, bias);

@@ -1,0 +1,53 @@
+using System.Runtime.Intrinsics.X86;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Steer.Runtime.Kernels;
+
+/// <summary>
+/// The tensor side of <see cref="PanelGemm"/>: which float32 products of many rows (prompt passes) it takes instead
+/// of libtorch's GEMM. By default those of AMD CPUs with AVX-512, where libtorch's MKL runs AVX2 kernels (see
+/// <see cref="PanelGemm"/>); on Intel CPUs MKL has AVX-512 kernels of its own and keeps the products.
+/// <c>STEER_F32_GEMM=steer</c> or <c>libtorch</c> forces one path (to compare them in <c>steer bench</c>).
+/// </summary>
+internal static unsafe class PromptProducts
+{
+    /// <summary>Tests set it directly.</summary>
+    internal static bool Enabled { get; set; } = Environment.GetEnvironmentVariable("STEER_F32_GEMM") switch
+    {
+        "steer" => true,
+        "libtorch" => false,
+        _ => SimdLevels.Best == SimdLevel.Vector512 && IsAmd(),
+    };
+
+    /// <summary>
+    /// x [m, in] · W [in, out] + bias [out] for float32 x, W and bias on the CPU with more rows than the decode kernels
+    /// take, or null where this path does not apply.
+    /// </summary>
+    public static Tensor? TryInputMajor(Tensor x, Tensor weight, Tensor bias)
+    {
+        if (!Enabled || x.dtype != ScalarType.Float32 || weight.dtype != ScalarType.Float32 || bias.dtype != ScalarType.Float32
+            || weight.device_type != DeviceType.CPU || x.device_type != DeviceType.CPU || x.dim() != 2 || weight.dim() != 2
+            || x.requires_grad || !x.is_contiguous() || !weight.is_contiguous() || !bias.is_contiguous())
+            return null;
+        var (rows, inner, outputs) = (x.size(0), weight.size(0), weight.size(1));
+        if (rows <= SmallBatchGemm.MaxRows || x.size(1) != inner || bias.numel() != outputs
+            || rows > int.MaxValue || inner > int.MaxValue || outputs > int.MaxValue)
+            return null;
+        var y = empty(rows, outputs);
+        fixed (byte* px = x.bytes)
+        fixed (byte* pw = weight.bytes)
+        fixed (byte* pb = bias.bytes)
+        fixed (byte* py = y.bytes)
+            PanelGemm.Multiply((float*)px, (int)rows, (int)inner, (float*)pw, (float*)pb, (int)outputs, (float*)py, SmallBatchLinear.Threads);
+        return y;
+    }
+
+    /// <summary>The CPU's vendor string (CPUID leaf 0) is AMD's.</summary>
+    private static bool IsAmd()
+    {
+        if (!X86Base.IsSupported) return false;
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        return ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163; // "Auth" "enti" "cAMD"
+    }
+}
