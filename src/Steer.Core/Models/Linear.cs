@@ -94,7 +94,7 @@ internal sealed class Linear : nn.Module
     /// float32 and about twice as fast as libtorch for bfloat16 (Runtime/Kernels). Prompt passes stay on libtorch's
     /// GEMM, which wants 2-D inputs (a 3-D bfloat16 input is ~25x slower), in float32 for bfloat16 weights where the
     /// CPU has no bfloat16 arithmetic (<see cref="BFloat16Products"/>), except float32 input-major products on CPUs
-    /// where libtorch's GEMM is the slower one (<see cref="PromptProducts"/>).
+    /// where libtorch's GEMM is the slower one (<see cref="PromptProducts"/>), in either layout.
     /// </remarks>
     public static Tensor Multiply(Tensor x, Tensor weight, Tensor? bias, LinearLayout layout, ScalarType resultType)
     {
@@ -111,10 +111,9 @@ internal sealed class Linear : nn.Module
         {
             // The input-major kernel always adds a bias; a bias-free input-major layer stays on libtorch.
             if (kernel && bias is not null) return SmallBatchLinear.InputMajor(x, weight, bias);
-            if (bias is not null && PromptProducts.TryInputMajor(x, weight, bias) is { } product) return product;
-            return bias is null ? x.matmul(weight) : bias.addmm(x, weight);
+            return PromptProducts.TryInputMajor(x, weight, bias) ?? (bias is null ? x.matmul(weight) : bias.addmm(x, weight));
         }
-        if (!kernel) return nn.functional.linear(x, weight, bias);
+        if (!kernel) return PromptProducts.TryOutputMajor(x, weight, bias) ?? nn.functional.linear(x, weight, bias);
         var y = SmallBatchLinear.OutputMajor(x, weight, resultType);
         return bias is null ? y : y.add_(bias);
     }

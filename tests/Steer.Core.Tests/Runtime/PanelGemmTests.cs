@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Steer.Tests.Runtime;
 
 /// <summary>
-/// The prompt-pass float32 GEMM against a float64 torch reference, on shapes that leave short row tiles and narrow
-/// column panels, inline and across threads.
+/// The prompt-pass float32 GEMM against a float64 torch reference, in both weight layouts, on shapes that leave short
+/// row tiles, narrow column panels and k tails, inline and across threads.
 /// </summary>
 /// <remarks>
 /// Tolerance as for the small-batch kernels (Higham §3.1): each output is the bias plus k products summed in float32,
@@ -20,45 +20,55 @@ public sealed unsafe class PanelGemmTests
         [(8, 32, 32), (5, 7, 45), (64, 300, 96), (13, 1, 33), (70, 257, 130), (1, 64, 31)];
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Products_match_float64_for_every_tile_and_panel_shape(int threads)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void Products_match_float64_for_every_tile_and_panel_shape(int threads, bool transposed)
     {
         foreach (var (rows, inner, outputs) in Shapes)
-        {
-            using var scope = NewDisposeScope();
-            var seed = rows * 7919 + inner * 31 + outputs;
-            var (x, weight, bias) = (Random([rows, inner], seed), Random([inner, outputs], seed + 1), Random([outputs], seed + 2));
-            var y = full([rows, outputs], float.NaN); // every element must be written
+            foreach (var withBias in new[] { true, false })
+            {
+                using var scope = NewDisposeScope();
+                var seed = rows * 7919 + inner * 31 + outputs;
+                var x = Random([rows, inner], seed);
+                // W [in, out], or E [out, in] for the transposed form: the same product x·W either way.
+                var stored = Random(transposed ? [outputs, inner] : [inner, outputs], seed + 1);
+                var bias = withBias ? Random([outputs], seed + 2) : null;
+                var y = full([rows, outputs], float.NaN); // every element must be written
 
-            Run(x, weight, bias, y, threads);
+                Run(x, stored, bias, y, threads, transposed);
 
-            var (x64, w64, b64) = (x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias.to(ScalarType.Float64));
-            var allowed = (x64.abs().matmul(w64.abs()) + b64.abs()) * ((inner + 2) * Math.Pow(2, -24)) + 1e-30;
-            y.isnan().any().item<bool>().ShouldBeFalse($"[{rows}, {inner}] · [{inner}, {outputs}]: unwritten outputs");
-            ((y.to(ScalarType.Float64) - x64.matmul(w64) - b64).abs() - allowed).max().item<double>()
-                .ShouldBeLessThanOrEqualTo(0, $"[{rows}, {inner}] · [{inner}, {outputs}], threads {threads}");
-        }
+                var x64 = x.to(ScalarType.Float64);
+                var w64 = transposed ? stored.to(ScalarType.Float64).t() : stored.to(ScalarType.Float64);
+                var b64 = bias?.to(ScalarType.Float64) ?? zeros(outputs, ScalarType.Float64);
+                var what = $"[{rows}, {inner}] · [{string.Join(", ", stored.shape)}]{(transposed ? "ᵀ" : "")}, bias {withBias}, threads {threads}";
+                var allowed = (x64.abs().matmul(w64.abs()) + b64.abs()) * ((inner + 2) * Math.Pow(2, -24)) + 1e-30;
+                y.isnan().any().item<bool>().ShouldBeFalse($"{what}: unwritten outputs");
+                ((y.to(ScalarType.Float64) - x64.matmul(w64) - b64).abs() - allowed).max().item<double>().ShouldBeLessThanOrEqualTo(0, what);
+            }
     }
 
-    [Fact]
-    public void A_row_gives_the_same_bits_alone_with_other_rows_and_on_any_thread_count()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_row_gives_the_same_bits_alone_with_other_rows_and_on_any_thread_count(bool transposed)
     {
         // A prompt's numbers must not depend on what else is in the batch or on who ran which panel.
         using var scope = NewDisposeScope();
-        var (x, weight, bias) = (Random([19, 200], 1), Random([200, 100], 2), Random([100], 3));
+        var (x, weight, bias) = (Random([19, 200], 1), Random(transposed ? [100, 200] : [200, 100], 2), Random([100], 3));
         var all = empty(19, 100);
         var again = empty(19, 100);
         var alone = empty(1, 100);
-        Run(x, weight, bias, all, threads: 2);
-        Run(x, weight, bias, again, threads: 1);
-        Run(x[11..12].contiguous(), weight, bias, alone, threads: 2);
+        Run(x, weight, bias, all, threads: 2, transposed);
+        Run(x, weight, bias, again, threads: 1, transposed);
+        Run(x[11..12].contiguous(), weight, bias, alone, threads: 2, transposed);
         again.ShouldBeBitIdenticalTo(all);
         alone.ShouldBeBitIdenticalTo(all[11..12]);
     }
 
     [Fact]
-    public void A_float32_input_major_layer_takes_the_panel_path_only_when_enabled_and_agrees_with_libtorch()
+    public void A_float32_layer_takes_the_panel_path_only_when_enabled_and_agrees_with_libtorch()
     {
         var before = PromptProducts.Enabled;
         try
@@ -78,6 +88,22 @@ public sealed unsafe class PanelGemmTests
             panel.shape.ShouldBe([40L, 64L]);
             (panel - libtorch).abs().max().item<float>().ShouldBeLessThan(1e-4f);
             panel.ShouldBeBitIdenticalTo(PromptProducts.TryInputMajor(x, weight, bias)!);
+            var unbiased = Linear.Multiply(x, weight, null, LinearLayout.InputMajor, ScalarType.Float32);
+            unbiased.ShouldBeBitIdenticalTo(PromptProducts.TryInputMajor(x, weight, null)!);
+            (unbiased - x.matmul(weight)).abs().max().item<float>().ShouldBeLessThan(1e-4f);
+
+            // nn.Linear's layout [out, in], with and without a bias.
+            var transposed = weight.t().contiguous();
+            foreach (var b in new[] { bias, null })
+            {
+                var viaPanels = Linear.Multiply(x, transposed, b, LinearLayout.OutputMajor, ScalarType.Float32);
+                PromptProducts.Enabled = false;
+                var viaLibtorch = Linear.Multiply(x, transposed, b, LinearLayout.OutputMajor, ScalarType.Float32);
+                PromptProducts.Enabled = true;
+                (viaPanels - viaLibtorch).abs().max().item<float>().ShouldBeLessThan(1e-4f);
+                viaPanels.ShouldBeBitIdenticalTo(PromptProducts.TryOutputMajor(x, transposed, b)!);
+            }
+            PromptProducts.TryOutputMajor(x, weight, bias).ShouldBeNull(); // [96, 64] is not [out, in] for x [40, 96]
         }
         finally
         {
@@ -91,6 +117,8 @@ public sealed unsafe class PanelGemmTests
         Should.Throw<ArgumentOutOfRangeException>(() => PanelGemm.Multiply(null, 0, 1, null, null, 1, null, 1));
         Should.Throw<ArgumentOutOfRangeException>(() => PanelGemm.Multiply(null, 1, 0, null, null, 1, null, 1));
         Should.Throw<ArgumentOutOfRangeException>(() => PanelGemm.Multiply(null, 1, 1, null, null, 0, null, 1));
+        Should.Throw<ArgumentOutOfRangeException>(() => PanelGemm.MultiplyTransposed(null, 0, 1, null, null, 1, null, 1));
+        Should.Throw<ArgumentOutOfRangeException>(() => PanelGemm.MultiplyTransposed(null, 1, 1, null, null, 0, null, 1));
     }
 
     private static Tensor Random(long[] shape, int seed)
@@ -99,12 +127,16 @@ public sealed unsafe class PanelGemmTests
         return randn(shape, generator: generator);
     }
 
-    private static void Run(Tensor x, Tensor weight, Tensor bias, Tensor y, int threads)
+    private static void Run(Tensor x, Tensor weight, Tensor? bias, Tensor y, int threads, bool transposed = false)
     {
         fixed (byte* px = x.bytes)
         fixed (byte* pw = weight.bytes)
-        fixed (byte* pb = bias.bytes)
+        fixed (byte* pb = bias is null ? default : bias.bytes)
         fixed (byte* py = y.bytes)
-            PanelGemm.Multiply((float*)px, (int)x.shape[0], (int)x.shape[1], (float*)pw, (float*)pb, (int)y.shape[1], (float*)py, threads);
+        {
+            var (rows, inner, outputs) = ((int)x.shape[0], (int)x.shape[1], (int)y.shape[1]);
+            if (transposed) PanelGemm.MultiplyTransposed((float*)px, rows, inner, (float*)pw, (float*)pb, outputs, (float*)py, threads);
+            else PanelGemm.Multiply((float*)px, rows, inner, (float*)pw, (float*)pb, outputs, (float*)py, threads);
+        }
     }
 }

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Steer.Runtime.Kernels;
 
 /// <summary>
-/// The tensor side of <see cref="PanelGemm"/>: which float32 products of many rows (prompt passes) it takes instead
+/// The tensor side of <see cref="PanelGemm"/>: which float32 products of many rows (prompt passes, and every
+/// position's logits when scoring) it takes instead
 /// of libtorch's GEMM. By default those of AMD CPUs with AVX-512, where libtorch's MKL runs AVX2 kernels (see
 /// <see cref="PanelGemm"/>); on Intel CPUs MKL has AVX-512 kernels of its own and keeps the products.
 /// <c>STEER_F32_GEMM=steer</c> or <c>libtorch</c> forces one path (to compare them in <c>steer bench</c>).
@@ -21,27 +22,47 @@ internal static unsafe class PromptProducts
     };
 
     /// <summary>
-    /// x [m, in] · W [in, out] + bias [out] for float32 x, W and bias on the CPU with more rows than the decode kernels
+    /// x [m, in] · W [in, out] (+ bias [out]) for float32 x, W and bias on the CPU with more rows than the decode kernels
     /// take, or null where this path does not apply.
     /// </summary>
-    public static Tensor? TryInputMajor(Tensor x, Tensor weight, Tensor bias)
+    public static Tensor? TryInputMajor(Tensor x, Tensor weight, Tensor? bias)
     {
-        if (!Enabled || x.dtype != ScalarType.Float32 || weight.dtype != ScalarType.Float32 || bias.dtype != ScalarType.Float32
-            || weight.device_type != DeviceType.CPU || x.device_type != DeviceType.CPU || x.dim() != 2 || weight.dim() != 2
-            || x.requires_grad || !x.is_contiguous() || !weight.is_contiguous() || !bias.is_contiguous())
-            return null;
+        if (!Applies(x, weight, bias) || x.size(1) != weight.size(0) || bias is not null && bias.numel() != weight.size(1)) return null;
         var (rows, inner, outputs) = (x.size(0), weight.size(0), weight.size(1));
-        if (rows <= SmallBatchGemm.MaxRows || x.size(1) != inner || bias.numel() != outputs
-            || rows > int.MaxValue || inner > int.MaxValue || outputs > int.MaxValue)
-            return null;
         var y = empty(rows, outputs);
         fixed (byte* px = x.bytes)
         fixed (byte* pw = weight.bytes)
-        fixed (byte* pb = bias.bytes)
+        fixed (byte* pb = bias is null ? default : bias.bytes)
         fixed (byte* py = y.bytes)
             PanelGemm.Multiply((float*)px, (int)rows, (int)inner, (float*)pw, (float*)pb, (int)outputs, (float*)py, SmallBatchLinear.Threads);
         return y;
     }
+
+    /// <summary>
+    /// x [m, in] · E [out, in]ᵀ (+ bias [out]) for float32 x, E and bias on the CPU with more rows than the decode
+    /// kernels take, or null where this path does not apply.
+    /// </summary>
+    public static Tensor? TryOutputMajor(Tensor x, Tensor weight, Tensor? bias)
+    {
+        if (!Applies(x, weight, bias) || x.size(1) != weight.size(1) || bias is not null && bias.numel() != weight.size(0)) return null;
+        var (rows, inner, outputs) = ((int)x.size(0), (int)weight.size(1), (int)weight.size(0));
+        var y = empty(rows, outputs);
+        fixed (byte* px = x.bytes)
+        fixed (byte* pw = weight.bytes)
+        fixed (byte* pb = bias is null ? default : bias.bytes)
+        fixed (byte* py = y.bytes)
+            PanelGemm.MultiplyTransposed((float*)px, rows, inner, (float*)pw, (float*)pb, outputs, (float*)py, SmallBatchLinear.Threads);
+        return y;
+    }
+
+    /// <summary>Float32 on the CPU, contiguous, 2-D, no autograd, more rows than the decode kernels take, sizes in int.</summary>
+    private static bool Applies(Tensor x, Tensor weight, Tensor? bias) =>
+        Enabled
+        && x.dtype == ScalarType.Float32 && weight.dtype == ScalarType.Float32 && (bias is null || bias.dtype == ScalarType.Float32)
+        && x.device_type == DeviceType.CPU && weight.device_type == DeviceType.CPU && x.dim() == 2 && weight.dim() == 2
+        && !x.requires_grad && x.is_contiguous() && weight.is_contiguous() && (bias is null || bias.is_contiguous())
+        && x.size(0) is > SmallBatchGemm.MaxRows and <= int.MaxValue
+        && x.size(1) <= int.MaxValue && weight.size(0) <= int.MaxValue && weight.size(1) <= int.MaxValue;
 
     /// <summary>The CPU's vendor string (CPUID leaf 0) is AMD's.</summary>
     private static bool IsAmd()
