@@ -23,6 +23,8 @@ internal static unsafe class PanelGemm
     public const int PanelColumns = 32;
     /// <summary>How many rows of W ahead the first tile of a panel asks for (it brings the panel in from memory).</summary>
     private const int PrefetchRows = 16;
+    /// <summary>Outputs per claimed block of <see cref="MultiplyTransposed"/>: four tiles' worth.</summary>
+    private const int DotBlockOutputs = 16;
 
     /// <summary>y = x · W + bias (bias may be null), every pointer valid for its whole matrix; the team's threads take the panels.</summary>
     public static void Multiply(float* x, int rows, int inner, float* weight, float* bias, int outputs, float* y, int threads)
@@ -45,9 +47,6 @@ internal static unsafe class PanelGemm
         var blocks = (outputs + DotBlockOutputs - 1) / DotBlockOutputs;
         KernelTeam.Run(&RunDotBlock, &job, blocks, threads);
     }
-
-    /// <summary>Outputs per claimed block of <see cref="MultiplyTransposed"/>: four tiles' worth.</summary>
-    private const int DotBlockOutputs = 16;
 
     private struct Job
     {
