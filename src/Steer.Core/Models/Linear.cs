@@ -93,8 +93,8 @@ internal sealed class Linear : nn.Module
     /// Decoding (a few rows) is a memory-bound matrix-vector product: the SIMD kernels stream it as fast as MKL for
     /// float32 and about twice as fast as libtorch for bfloat16 (Runtime/Kernels). Prompt passes stay on libtorch's
     /// GEMM, which wants 2-D inputs (a 3-D bfloat16 input is ~25x slower), in float32 for bfloat16 weights where the
-    /// CPU has no bfloat16 arithmetic (<see cref="BFloat16Products"/>), except float32 input-major products on CPUs
-    /// where libtorch's GEMM is the slower one (<see cref="PromptProducts"/>), in either layout.
+    /// CPU has no bfloat16 arithmetic (<see cref="BFloat16Products"/>), except float32 products on CPUs where libtorch's
+    /// GEMM is the slower one, which take Steer's own (<see cref="PromptProducts"/>).
     /// </remarks>
     public static Tensor Multiply(Tensor x, Tensor weight, Tensor? bias, LinearLayout layout, ScalarType resultType)
     {
@@ -109,11 +109,12 @@ internal sealed class Linear : nn.Module
         }
         if (layout == LinearLayout.InputMajor)
         {
-            // The input-major kernel always adds a bias; a bias-free input-major layer stays on libtorch.
+            // The input-major decode kernel always adds a bias; a bias-free input-major layer skips it.
             if (kernel && bias is not null) return SmallBatchLinear.InputMajor(x, weight, bias);
-            return PromptProducts.TryInputMajor(x, weight, bias) ?? (bias is null ? x.matmul(weight) : bias.addmm(x, weight));
+            return PromptProducts.TryMultiply(x, weight, bias, outputMajor: false)
+                ?? (bias is null ? x.matmul(weight) : bias.addmm(x, weight));
         }
-        if (!kernel) return PromptProducts.TryOutputMajor(x, weight, bias) ?? nn.functional.linear(x, weight, bias);
+        if (!kernel) return PromptProducts.TryMultiply(x, weight, bias, outputMajor: true) ?? nn.functional.linear(x, weight, bias);
         var y = SmallBatchLinear.OutputMajor(x, weight, resultType);
         return bias is null ? y : y.add_(bias);
     }

@@ -76,20 +76,20 @@ public sealed unsafe class PanelGemmTests
             using var scope = NewDisposeScope();
             var (x, weight, bias) = (Random([40, 96], 4), Random([96, 64], 5), Random([64], 6));
             PromptProducts.Enabled = false;
-            PromptProducts.TryInputMajor(x, weight, bias).ShouldBeNull();
+            PromptProducts.TryMultiply(x, weight, bias, outputMajor: false).ShouldBeNull();
             var libtorch = Linear.Multiply(x, weight, bias, LinearLayout.InputMajor, ScalarType.Float32);
 
             PromptProducts.Enabled = true;
-            PromptProducts.TryInputMajor(x[..4].contiguous(), weight, bias).ShouldBeNull(); // the decode kernels' rows
-            PromptProducts.TryInputMajor(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), bias.to(ScalarType.BFloat16)).ShouldBeNull();
-            PromptProducts.TryInputMajor(x.t().contiguous().t(), weight, bias).ShouldBeNull(); // strided x
+            PromptProducts.TryMultiply(x[..4].contiguous(), weight, bias, outputMajor: false).ShouldBeNull(); // the decode kernels' rows
+            PromptProducts.TryMultiply(x.to(ScalarType.BFloat16), weight.to(ScalarType.BFloat16), bias.to(ScalarType.BFloat16), outputMajor: false).ShouldBeNull();
+            PromptProducts.TryMultiply(x.t().contiguous().t(), weight, bias, outputMajor: false).ShouldBeNull(); // strided x
             var panel = Linear.Multiply(x, weight, bias, LinearLayout.InputMajor, ScalarType.Float32);
 
             panel.shape.ShouldBe([40L, 64L]);
             (panel - libtorch).abs().max().item<float>().ShouldBeLessThan(1e-4f);
-            panel.ShouldBeBitIdenticalTo(PromptProducts.TryInputMajor(x, weight, bias)!);
+            panel.ShouldBeBitIdenticalTo(PromptProducts.TryMultiply(x, weight, bias, outputMajor: false)!);
             var unbiased = Linear.Multiply(x, weight, null, LinearLayout.InputMajor, ScalarType.Float32);
-            unbiased.ShouldBeBitIdenticalTo(PromptProducts.TryInputMajor(x, weight, null)!);
+            unbiased.ShouldBeBitIdenticalTo(PromptProducts.TryMultiply(x, weight, null, outputMajor: false)!);
             (unbiased - x.matmul(weight)).abs().max().item<float>().ShouldBeLessThan(1e-4f);
 
             // nn.Linear's layout [out, in], with and without a bias.
@@ -101,9 +101,9 @@ public sealed unsafe class PanelGemmTests
                 var viaLibtorch = Linear.Multiply(x, transposed, b, LinearLayout.OutputMajor, ScalarType.Float32);
                 PromptProducts.Enabled = true;
                 (viaPanels - viaLibtorch).abs().max().item<float>().ShouldBeLessThan(1e-4f);
-                viaPanels.ShouldBeBitIdenticalTo(PromptProducts.TryOutputMajor(x, transposed, b)!);
+                viaPanels.ShouldBeBitIdenticalTo(PromptProducts.TryMultiply(x, transposed, b, outputMajor: true)!);
             }
-            PromptProducts.TryOutputMajor(x, weight, bias).ShouldBeNull(); // [96, 64] is not [out, in] for x [40, 96]
+            PromptProducts.TryMultiply(x, weight, bias, outputMajor: true).ShouldBeNull(); // [96, 64] is not [out, in] for x [40, 96]
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Steer.Runtime.Kernels;
 
@@ -13,9 +14,9 @@ namespace Steer.Runtime.Kernels;
 /// <remarks>
 /// Why not libtorch's GEMM: on AMD CPUs libtorch's MKL takes its AVX2 "zen" kernels, which on an AVX-512 EPYC ran
 /// the gpt2 shape's 64-row products at 102–134 GFLOP/s against 154–172 for OpenBLAS (PyTorch eager's BLAS on Debian)
-/// on the same 2 cores, and this kernel at 245–341 (medians over the four shapes, interleaved with MKL's 92–106). Each
-/// output is one thread's sum over k in order, starting from the bias (input-major) or ending with it (output-major), so results are
-/// bit-identical from call to call whichever thread takes which panel.
+/// on the same 2 cores, and this kernel at 245–341 (medians over the four shapes, interleaved with MKL's 92–106).
+/// Each output is one thread's sum over k in a fixed order, starting from the bias (input-major) or ending with it
+/// (output-major), so results are bit-identical from call to call whichever thread takes which panel.
 /// </remarks>
 internal static unsafe class PanelGemm
 {
@@ -27,25 +28,22 @@ internal static unsafe class PanelGemm
     private const int DotBlockOutputs = 16;
 
     /// <summary>y = x · W + bias (bias may be null), every pointer valid for its whole matrix; the team's threads take the panels.</summary>
-    public static void Multiply(float* x, int rows, int inner, float* weight, float* bias, int outputs, float* y, int threads)
+    public static void Multiply(float* x, int rows, int inner, float* weight, float* bias, int outputs, float* y, int threads) =>
+        Run(&RunPanel, PanelColumns, x, rows, inner, weight, bias, outputs, y, threads);
+
+    /// <summary>y = x · Eᵀ + bias (bias may be null) for E [outputs, inner]; the team's threads take blocks of outputs.</summary>
+    public static void MultiplyTransposed(float* x, int rows, int inner, float* e, float* bias, int outputs, float* y, int threads) =>
+        Run(&RunDotBlock, DotBlockOutputs, x, rows, inner, e, bias, outputs, y, threads);
+
+    /// <summary>Runs <paramref name="body"/> once per block of <paramref name="blockOutputs"/> outputs on the kernel team.</summary>
+    private static void Run(delegate*<void*, int, void> body, int blockOutputs, float* x, int rows, int inner, float* weight, float* bias,
+        int outputs, float* y, int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inner, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
         var job = new Job { X = x, Rows = rows, Inner = inner, Weight = weight, Bias = bias, Outputs = outputs, Y = y };
-        var panels = (outputs + PanelColumns - 1) / PanelColumns;
-        KernelTeam.Run(&RunPanel, &job, panels, threads);
-    }
-
-    /// <summary>y = x · Eᵀ + bias (bias may be null) for E [outputs, inner]; the team's threads take blocks of outputs.</summary>
-    public static void MultiplyTransposed(float* x, int rows, int inner, float* e, float* bias, int outputs, float* y, int threads)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(inner, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outputs, 1);
-        var job = new Job { X = x, Rows = rows, Inner = inner, Weight = e, Bias = bias, Outputs = outputs, Y = y };
-        var blocks = (outputs + DotBlockOutputs - 1) / DotBlockOutputs;
-        KernelTeam.Run(&RunDotBlock, &job, blocks, threads);
+        KernelTeam.Run(body, &job, (outputs + blockOutputs - 1) / blockOutputs, threads);
     }
 
     private struct Job
@@ -89,10 +87,10 @@ internal static unsafe class PanelGemm
         for (var k = 0; k < inner; k++)
         {
             var wk = w + (long)k * n; // W[k, 0..32)
-            if (prefetch)
+            if (prefetch && Sse.IsSupported)
             {
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(wk + ahead);
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(wk + ahead + 16);
+                Sse.Prefetch0(wk + ahead);
+                Sse.Prefetch0(wk + ahead + 16);
             }
             var w0 = Vector512.Load(wk);
             var w1 = Vector512.Load(wk + 16);

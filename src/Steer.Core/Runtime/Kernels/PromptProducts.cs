@@ -6,9 +6,9 @@ namespace Steer.Runtime.Kernels;
 
 /// <summary>
 /// The tensor side of <see cref="PanelGemm"/>: which float32 products of many rows (prompt passes, and every
-/// position's logits when scoring) it takes instead
-/// of libtorch's GEMM. By default those of AMD CPUs with AVX-512, where libtorch's MKL runs AVX2 kernels (see
-/// <see cref="PanelGemm"/>); on Intel CPUs MKL has AVX-512 kernels of its own and keeps the products.
+/// position's logits when scoring) it takes instead of libtorch's GEMM. By default those of AMD CPUs with AVX-512,
+/// where libtorch's MKL runs AVX2 kernels (see <see cref="PanelGemm"/>); on Intel CPUs MKL has AVX-512 kernels of its
+/// own and keeps the products.
 /// <c>STEER_F32_GEMM=steer</c> or <c>libtorch</c> forces one path (to compare them in <c>steer bench</c>).
 /// </summary>
 internal static unsafe class PromptProducts
@@ -22,36 +22,26 @@ internal static unsafe class PromptProducts
     };
 
     /// <summary>
-    /// x [m, in] · W [in, out] (+ bias [out]) for float32 x, W and bias on the CPU with more rows than the decode kernels
-    /// take, or null where this path does not apply.
+    /// x [m, in] times a float32 weight, W [in, out] or, when <paramref name="outputMajor"/>, E [out, in] (+ bias
+    /// [out]), for float32 x on the CPU with more rows than the decode kernels take; null where this path does not apply.
     /// </summary>
-    public static Tensor? TryInputMajor(Tensor x, Tensor weight, Tensor? bias)
+    public static Tensor? TryMultiply(Tensor x, Tensor weight, Tensor? bias, bool outputMajor)
     {
-        if (!Applies(x, weight, bias) || x.size(1) != weight.size(0) || bias is not null && bias.numel() != weight.size(1)) return null;
-        var (rows, inner, outputs) = (x.size(0), weight.size(0), weight.size(1));
+        if (!Applies(x, weight, bias)) return null;
+        var (inner, outputs) = outputMajor ? (weight.size(1), weight.size(0)) : (weight.size(0), weight.size(1));
+        if (x.size(1) != inner || bias is not null && bias.numel() != outputs) return null;
+        var rows = (int)x.size(0);
         var y = empty(rows, outputs);
         fixed (byte* px = x.bytes)
         fixed (byte* pw = weight.bytes)
         fixed (byte* pb = bias is null ? default : bias.bytes)
         fixed (byte* py = y.bytes)
-            PanelGemm.Multiply((float*)px, (int)rows, (int)inner, (float*)pw, (float*)pb, (int)outputs, (float*)py, SmallBatchLinear.Threads);
-        return y;
-    }
-
-    /// <summary>
-    /// x [m, in] · E [out, in]ᵀ (+ bias [out]) for float32 x, E and bias on the CPU with more rows than the decode
-    /// kernels take, or null where this path does not apply.
-    /// </summary>
-    public static Tensor? TryOutputMajor(Tensor x, Tensor weight, Tensor? bias)
-    {
-        if (!Applies(x, weight, bias) || x.size(1) != weight.size(1) || bias is not null && bias.numel() != weight.size(0)) return null;
-        var (rows, inner, outputs) = ((int)x.size(0), (int)weight.size(1), (int)weight.size(0));
-        var y = empty(rows, outputs);
-        fixed (byte* px = x.bytes)
-        fixed (byte* pw = weight.bytes)
-        fixed (byte* pb = bias is null ? default : bias.bytes)
-        fixed (byte* py = y.bytes)
-            PanelGemm.MultiplyTransposed((float*)px, rows, inner, (float*)pw, (float*)pb, outputs, (float*)py, SmallBatchLinear.Threads);
+        {
+            if (outputMajor)
+                PanelGemm.MultiplyTransposed((float*)px, rows, (int)inner, (float*)pw, (float*)pb, (int)outputs, (float*)py, SmallBatchLinear.Threads);
+            else
+                PanelGemm.Multiply((float*)px, rows, (int)inner, (float*)pw, (float*)pb, (int)outputs, (float*)py, SmallBatchLinear.Threads);
+        }
         return y;
     }
 
